@@ -1,0 +1,84 @@
+// Package kernels holds the numeric inner loops of the runtime: products of
+// activations with weight matrices kept in their stored dtype, and the small
+// vector operations of attention and normalisation.
+//
+// Every function here has a portable Go version (the *Generic functions in
+// generic.go). Faster variants are chosen once at start-up (dispatch.go);
+// callers only ever see the functions below. Kernels are single-threaded:
+// callers split work into row or column ranges and run them on a pool.
+package kernels
+
+// DType is the element type of a weight matrix as stored.
+type DType uint8
+
+const (
+	F32  DType = iota // IEEE float32
+	F16               // IEEE half precision bit patterns
+	BF16              // bfloat16 bit patterns
+	Q8                // int8 with one float32 scale per block of 32 consecutive elements
+)
+
+func (d DType) String() string {
+	switch d {
+	case F32:
+		return "F32"
+	case F16:
+		return "F16"
+	case BF16:
+		return "BF16"
+	case Q8:
+		return "Q8"
+	}
+	return "unknown"
+}
+
+// QBlock is the number of consecutive elements (in row-major order) sharing one Q8 scale.
+const QBlock = 32
+
+// Mat is a read-only row-major [Rows, Cols] matrix in its stored dtype.
+// Exactly the data field(s) matching DType are set; they usually point into a
+// memory-mapped checkpoint and must not be written.
+type Mat struct {
+	Rows, Cols int
+	DType      DType
+	F32        []float32 // F32
+	U16        []uint16  // F16, BF16
+	Q          []int8    // Q8 values
+	Scale      []float32 // Q8 scales, len(Q)/QBlock
+}
+
+// Bytes is the storage the matrix occupies, which is what a product streams from memory.
+func (m *Mat) Bytes() int {
+	switch m.DType {
+	case F32:
+		return 4 * len(m.F32)
+	case F16, BF16:
+		return 2 * len(m.U16)
+	case Q8:
+		return len(m.Q) + 4*len(m.Scale)
+	}
+	return 0
+}
+
+// At returns element (i, j) as float32. It is for tests and tools, not hot loops.
+func (m *Mat) At(i, j int) float32 {
+	k := i*m.Cols + j
+	switch m.DType {
+	case F32:
+		return m.F32[k]
+	case F16:
+		return F16ToF32(m.U16[k])
+	case BF16:
+		return BF16ToF32(m.U16[k])
+	case Q8:
+		return float32(m.Q[k]) * m.Scale[k/QBlock]
+	}
+	panic("kernels: bad dtype")
+}
+
+// Row writes row i of m into dst (len(dst) == m.Cols) as float32.
+func (m *Mat) Row(dst []float32, i int) {
+	for j := range dst {
+		dst[j] = m.At(i, j)
+	}
+}

@@ -1,0 +1,55 @@
+package kernels
+
+import "math"
+
+// LayerNorm computes y = (x - mean) / sqrt(var + eps) * g + b over one vector.
+// Mean and variance are accumulated in float64: a row of large activations
+// otherwise loses the digits that decide the reference match.
+func LayerNorm(y, x, g, b []float32, eps float32) {
+	var sum float64
+	for _, v := range x {
+		sum += float64(v)
+	}
+	mean := sum / float64(len(x))
+	var ss float64
+	for _, v := range x {
+		d := float64(v) - mean
+		ss += d * d
+	}
+	inv := 1 / math.Sqrt(ss/float64(len(x))+float64(eps))
+	m, s := float32(mean), float32(inv)
+	for i, v := range x {
+		y[i] = (v-m)*s*g[i] + b[i]
+	}
+}
+
+// GELU applies the tanh form of GELU ("gelu_new") in place:
+// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+func GELU(x []float32) {
+	const c = 0.7978845608028654 // √(2/π)
+	for i, v := range x {
+		u := float64(v)
+		x[i] = float32(0.5 * u * (1 + math.Tanh(c*(u+0.044715*u*u*u))))
+	}
+}
+
+// Softmax replaces x with exp(x - max) / Σ exp(x - max).
+func Softmax(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		m = max(m, v)
+	}
+	var sum float64
+	for i, v := range x {
+		e := math.Exp(float64(v - m))
+		x[i] = float32(e)
+		sum += e
+	}
+	inv := float32(1 / sum)
+	for i := range x {
+		x[i] *= inv
+	}
+}
