@@ -1,0 +1,151 @@
+// Package model assembles GPT-2 from its layers and runs it over a KV cache:
+//
+//	x = wte[ids] + wpe[pos]
+//	for each block: x += attn(ln_1(x)); x += mlp(ln_2(x))
+//	logits = E · ln_f(x)
+package model
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/gpt2go/gpt2/internal/kernels"
+	"github.com/gpt2go/gpt2/layers"
+	"github.com/gpt2go/gpt2/weights"
+)
+
+// Model is a loaded GPT-2. It is read-only after New and may be shared by
+// any number of States running concurrently.
+type Model struct {
+	Config weights.Config
+	Embed  layers.Embedding
+	Blocks []layers.Block
+	LnF    layers.LayerNorm
+	Head   layers.Head
+}
+
+// Options change how weights are used.
+type Options struct {
+	// Quantize8 converts the large matrices (attention, MLP and the
+	// unembedding) to int8 with one scale per 32 weights at load.
+	Quantize8 bool
+}
+
+// New builds a model over the tensors of ck. It reports every missing or
+// misshapen tensor, not just the first.
+func New(ck *weights.Checkpoint, opt Options) (*Model, error) {
+	cfg := ck.Config
+	C, I, V, P := cfg.NEmbd, cfg.NInner, cfg.VocabSize, cfg.NPositions
+	act := layers.Activation(cfg.Activation)
+	if act == nil {
+		return nil, fmt.Errorf("model: activation %q is not supported", cfg.Activation)
+	}
+	l := loader{ck: ck, q8: opt.Quantize8}
+	m := &Model{Config: cfg}
+	m.Embed.WTE = l.matrix("wte.weight", V, C, false)
+	m.Embed.WPE = l.matrix("wpe.weight", P, C, false)
+	eps := float32(cfg.LayerNormEpsilon)
+	for i := range cfg.NLayer {
+		pre := fmt.Sprintf("h.%d.", i)
+		scale := float32(1)
+		if cfg.ScaleAttnWeights {
+			scale /= float32(math.Sqrt(float64(C / cfg.NHead)))
+		}
+		if cfg.ScaleAttnByInverseLayerIdx {
+			scale /= float32(i + 1)
+		}
+		m.Blocks = append(m.Blocks, layers.Block{
+			Ln1: l.norm(pre+"ln_1", C, eps),
+			Attn: layers.Attention{
+				CAttn: l.linear(pre+"attn.c_attn", C, 3*C),
+				CProj: l.linear(pre+"attn.c_proj", C, C),
+				NHead: cfg.NHead,
+				Scale: scale,
+			},
+			Ln2: l.norm(pre+"ln_2", C, eps),
+			MLP: layers.MLP{
+				CFc:   l.linear(pre+"mlp.c_fc", C, I),
+				CProj: l.linear(pre+"mlp.c_proj", I, C),
+				Act:   act,
+			},
+		})
+	}
+	m.LnF = l.norm("ln_f", C, eps)
+	// An untied model has its own lm_head; a tied one unembeds with wte
+	// itself. Checkpoints saved by GPT2LMHeadModel may also carry a tied
+	// lm_head.weight equal to wte: use wte, so it is mapped once.
+	if !cfg.TieWordEmbeddings && ck.Has("lm_head.weight") {
+		m.Head.E = l.matrix("lm_head.weight", V, C, true)
+	} else if !cfg.TieWordEmbeddings {
+		return nil, fmt.Errorf("model: %s: config says tie_word_embeddings false but there is no lm_head.weight", ck.Name)
+	} else {
+		if l.q8 && l.err == nil {
+			// The tied matrix is both the embedding and the head;
+			// quantize it once and use it for both.
+			m.Embed.WTE = l.quantize("wte.weight", m.Embed.WTE)
+		}
+		m.Head.E = m.Embed.WTE
+	}
+	if l.err != nil {
+		return nil, fmt.Errorf("model: %s: %w", ck.Name, l.err)
+	}
+	return m, nil
+}
+
+// loader collects every error instead of stopping at the first, so a
+// checkpoint with many missing tensors is diagnosed in one run.
+type loader struct {
+	ck  *weights.Checkpoint
+	q8  bool
+	err error
+}
+
+func (l *loader) matrix(name string, rows, cols int, big bool) kernels.Mat {
+	m, err := l.ck.Matrix(name, rows, cols)
+	if err != nil {
+		l.err = errors.Join(l.err, err)
+		return m
+	}
+	if big && l.q8 {
+		return l.quantize(name, m)
+	}
+	return m
+}
+
+func (l *loader) quantize(name string, m kernels.Mat) kernels.Mat {
+	q, err := kernels.Quantize(&m)
+	if err != nil {
+		// Matrices whose size is not a multiple of the block stay as stored.
+		return m
+	}
+	return q
+}
+
+func (l *loader) vector(name string, n int) []float32 {
+	v, err := l.ck.Vector(name, n)
+	if err != nil {
+		l.err = errors.Join(l.err, err)
+	}
+	return v
+}
+
+func (l *loader) linear(name string, in, out int) layers.Linear {
+	return layers.Linear{W: l.matrix(name+".weight", in, out, true), B: l.vector(name+".bias", out)}
+}
+
+func (l *loader) norm(name string, n int, eps float32) layers.LayerNorm {
+	return layers.LayerNorm{G: l.vector(name+".weight", n), B: l.vector(name+".bias", n), Eps: eps}
+}
+
+// Bytes is the weight storage the model streams per decoded token.
+func (m *Model) Bytes() int64 {
+	n := int64(m.Head.E.Bytes())
+	for i := range m.Blocks {
+		b := &m.Blocks[i]
+		for _, w := range []*kernels.Mat{&b.Attn.CAttn.W, &b.Attn.CProj.W, &b.MLP.CFc.W, &b.MLP.CProj.W} {
+			n += int64(w.Bytes())
+		}
+	}
+	return n
+}
