@@ -1,0 +1,76 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+)
+
+// Quantize returns a Q8 copy of w: every block of QBlock consecutive
+// (row-major) elements shares the scale max|x|/127 and stores round(x/scale)
+// as int8. w may be F32, F16, BF16 or already Q8 (returned unchanged).
+// The element count must be a multiple of QBlock and every value finite.
+func Quantize(w *Mat) (Mat, error) {
+	n := w.Rows * w.Cols
+	if w.Rows < 0 || w.Cols < 0 {
+		return Mat{}, fmt.Errorf("kernels: quantize: bad shape [%d, %d]", w.Rows, w.Cols)
+	}
+	if n%QBlock != 0 {
+		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: %d elements is not a multiple of %d", w.Rows, w.Cols, n, QBlock)
+	}
+	var have int
+	switch w.DType {
+	case F32:
+		have = len(w.F32)
+	case F16, BF16:
+		have = len(w.U16)
+	case Q8:
+		if len(w.Q) < n || len(w.Scale) < n/QBlock {
+			return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: Q8 storage too short", w.Rows, w.Cols)
+		}
+		return *w, nil
+	default:
+		return Mat{}, fmt.Errorf("kernels: quantize: unknown dtype %v", w.DType)
+	}
+	if have < n {
+		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d] %v: storage holds %d of %d elements", w.Rows, w.Cols, w.DType, have, n)
+	}
+	q := Mat{Rows: w.Rows, Cols: w.Cols, DType: Q8, Q: make([]int8, n), Scale: make([]float32, n/QBlock)}
+	var blk [QBlock]float32
+	for b := range q.Scale {
+		k := b * QBlock
+		amax := float32(0)
+		for e := range blk {
+			v := elem(w, k+e)
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: non-finite value at element %d", w.Rows, w.Cols, k+e)
+			}
+			blk[e] = v
+			amax = max(amax, float32(math.Abs(float64(v))))
+		}
+		scale := amax / 127
+		q.Scale[b] = scale
+		if scale == 0 {
+			continue // q stays 0
+		}
+		for e, v := range blk {
+			r := math.Round(float64(v) / float64(scale))
+			q.Q[k+e] = int8(max(-127, min(127, r)))
+		}
+	}
+	return q, nil
+}
+
+// elem returns the k-th row-major element of m as float32.
+func elem(m *Mat, k int) float32 {
+	switch m.DType {
+	case F32:
+		return m.F32[k]
+	case F16:
+		return F16ToF32(m.U16[k])
+	case BF16:
+		return BF16ToF32(m.U16[k])
+	case Q8:
+		return float32(m.Q[k]) * m.Scale[k/QBlock]
+	}
+	panic("kernels: bad dtype")
+}
