@@ -121,53 +121,40 @@ func Argmax(x []float32) int {
 
 // topK keeps the k most probable candidates, and any tied with the k-th
 // (as Hugging Face's TopKLogitsWarper does, which keeps logits >= the k-th).
+// Like nucleus it partitions instead of sorting all V candidates.
 func topK(idx []int, p []float64, k int) []int {
-	sortDesc(idx, p) // O(V log V); fine next to a forward pass over V×C weights.
-	kth := p[idx[k-1]]
-	for k < len(idx) && p[idx[k]] == kth {
-		k++
+	kept := 0 // idx[:kept] are kept; idx[kept:] are undecided
+	for {
+		gt, lt := partition(idx[kept:], p)
+		switch {
+		case kept+gt == k:
+			return idx[:k]
+		case kept+gt > k:
+			idx = idx[:kept+gt] // the k-th lies among the larger ones
+		case kept+lt >= k:
+			return idx[:kept+lt] // the k-th is the pivot: keep its ties
+		default:
+			kept += lt
+		}
 	}
-	return idx[:k]
 }
 
 // nucleus keeps the most probable candidates until their mass reaches need.
-// It partitions around pivots instead of sorting all V candidates.
 func nucleus(idx []int, p []float64, need float64) []int {
 	kept := 0 // idx[:kept] are kept; idx[kept:] are undecided
 	for kept < len(idx) {
 		rest := idx[kept:]
-		pivot := p[rest[len(rest)/2]]
-		// Three-way partition of rest: > pivot, == pivot, < pivot.
-		gt, lt := 0, len(rest)
-		for i := 0; i < lt; {
-			switch v := p[rest[i]]; {
-			case v > pivot:
-				rest[gt], rest[i] = rest[i], rest[gt]
-				gt++
-				i++
-			case v < pivot:
-				lt--
-				rest[lt], rest[i] = rest[i], rest[lt]
-			default:
-				i++
-			}
-		}
-		var sgt float64
-		for _, i := range rest[:gt] {
-			sgt += p[i]
-		}
+		gt, lt := partition(rest, p)
+		sgt := mass(rest[:gt], p)
 		if sgt >= need {
-			if gt == len(rest) || gt == 1 {
-				return idx[:kept+gt]
+			if gt == 1 {
+				return idx[:kept+1]
 			}
-			idx = idx[:kept+gt] // the answer lies among the larger ones
+			idx = idx[:kept+gt] // the boundary lies among the larger ones
 			continue
 		}
 		need -= sgt
-		var seq float64
-		for _, i := range rest[gt:lt] {
-			seq += p[i]
-		}
+		seq := mass(rest[gt:lt], p)
 		kept += lt
 		if seq >= need {
 			return idx[:kept]
@@ -175,6 +162,35 @@ func nucleus(idx []int, p []float64, need float64) []int {
 		need -= seq
 	}
 	return idx
+}
+
+// partition reorders idx around the probability of its middle element:
+// idx[:gt] are more probable, idx[gt:lt] equally and idx[lt:] less.
+func partition(idx []int, p []float64) (gt, lt int) {
+	pivot := p[idx[len(idx)/2]]
+	lt = len(idx)
+	for i := 0; i < lt; {
+		switch v := p[idx[i]]; {
+		case v > pivot:
+			idx[gt], idx[i] = idx[i], idx[gt]
+			gt++
+			i++
+		case v < pivot:
+			lt--
+			idx[lt], idx[i] = idx[i], idx[lt]
+		default:
+			i++
+		}
+	}
+	return gt, lt
+}
+
+func mass(idx []int, p []float64) float64 {
+	var s float64
+	for _, i := range idx {
+		s += p[i]
+	}
+	return s
 }
 
 func sortDesc(idx []int, p []float64) {

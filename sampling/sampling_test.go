@@ -1,0 +1,170 @@
+package sampling
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+	"testing"
+)
+
+func randomLogits(n int, seed uint64) []float32 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(r.NormFloat64() * 3)
+	}
+	return x
+}
+
+// expected computes the distribution the sampler should draw from by brute
+// force: full sort, Hugging Face's warper order (temperature, top-k, top-p).
+func expected(logits []float32, p Params) map[int]float64 {
+	type tp struct {
+		id int
+		p  float64
+	}
+	var all []tp
+	var sum float64
+	for i, z := range logits {
+		e := math.Exp(float64(z) / p.Temperature)
+		all = append(all, tp{i, e})
+		sum += e
+	}
+	sort.SliceStable(all, func(a, b int) bool { return all[a].p > all[b].p })
+	if p.TopK > 0 && p.TopK < len(all) {
+		all = all[:p.TopK]
+	}
+	sum = 0
+	for _, x := range all {
+		sum += x.p
+	}
+	var cum float64
+	out := map[int]float64{}
+	for _, x := range all {
+		out[x.id] = x.p / sum
+		cum += x.p / sum
+		if cum >= p.TopP {
+			break
+		}
+	}
+	var z float64
+	for _, v := range out {
+		z += v
+	}
+	for k := range out {
+		out[k] /= z
+	}
+	return out
+}
+
+func TestDistribution(t *testing.T) {
+	logits := randomLogits(200, 7)
+	for _, p := range []Params{
+		{Temperature: 1, TopP: 1},
+		{Temperature: 0.7, TopK: 10, TopP: 1},
+		{Temperature: 1.3, TopP: 0.5},
+		{Temperature: 1, TopK: 20, TopP: 0.8},
+	} {
+		want := expected(logits, p)
+		s, err := New(p, 42)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 200000
+		counts := map[int]int{}
+		for range n {
+			counts[s.Sample(logits)]++
+		}
+		for id := range counts {
+			if _, ok := want[id]; !ok {
+				t.Errorf("%+v: drew token %d outside the allowed set", p, id)
+			}
+		}
+		for id, pr := range want {
+			got := float64(counts[id]) / n
+			// 5 standard deviations of a binomial frequency.
+			if tol := 5*math.Sqrt(pr*(1-pr)/n) + 1e-4; math.Abs(got-pr) > tol {
+				t.Errorf("%+v: token %d drawn with frequency %.4f, want %.4f ± %.4f", p, id, got, pr, tol)
+			}
+		}
+	}
+}
+
+func TestGreedy(t *testing.T) {
+	logits := randomLogits(1000, 3)
+	best := 0
+	for i, v := range logits {
+		if v > logits[best] {
+			best = i
+		}
+	}
+	for _, p := range []Params{{Temperature: 0, TopP: 1}, {Temperature: 2, TopK: 1, TopP: 1}, {Temperature: 1, TopP: 1e-9}} {
+		s, _ := New(p, 1)
+		for range 10 {
+			if got := s.Sample(logits); got != best {
+				t.Errorf("%+v: got %d, want argmax %d", p, got, best)
+			}
+		}
+	}
+	if got := Argmax([]float32{1, 3, 3, 2}); got != 1 {
+		t.Errorf("Argmax ties: got %d, want the lowest index 1", got)
+	}
+}
+
+func TestSeedReproducible(t *testing.T) {
+	logits := randomLogits(50257, 5)
+	p := Params{Temperature: 1, TopK: 50, TopP: 0.9}
+	draw := func(seed uint64) []int {
+		s, _ := New(p, seed)
+		var ids []int
+		for range 50 {
+			ids = append(ids, s.Sample(logits))
+		}
+		return ids
+	}
+	a, b, c := draw(9), draw(9), draw(10)
+	same := func(x, y []int) bool {
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	}
+	if !same(a, b) {
+		t.Error("same seed gave different tokens")
+	}
+	if same(a, c) {
+		t.Error("different seeds gave identical 50-token draws")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, p := range []Params{
+		{Temperature: -1, TopP: 1},
+		{Temperature: math.NaN(), TopP: 1},
+		{Temperature: 1, TopK: -1, TopP: 1},
+		{Temperature: 1, TopP: 0},
+		{Temperature: 1, TopP: 1.5},
+	} {
+		if _, err := New(p, 0); err == nil {
+			t.Errorf("New(%+v) accepted bad settings", p)
+		}
+	}
+}
+
+func BenchmarkSampleTopP(b *testing.B) {
+	logits := randomLogits(50257, 5)
+	s, _ := New(Params{Temperature: 0.8, TopP: 0.9}, 1)
+	for b.Loop() {
+		s.Sample(logits)
+	}
+}
+
+func BenchmarkSampleTopK(b *testing.B) {
+	logits := randomLogits(50257, 5)
+	s, _ := New(Params{Temperature: 0.8, TopK: 40, TopP: 1}, 1)
+	for b.Loop() {
+		s.Sample(logits)
+	}
+}
