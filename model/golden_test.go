@@ -1,0 +1,149 @@
+package model
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/gpt2go/gpt2/sampling"
+	"github.com/gpt2go/gpt2/weights"
+)
+
+// The goldens come from an independent NumPy float64 implementation
+// (tools/reference, regenerate with /usr/bin/python3 tools/reference/make_testdata.py).
+type golden struct {
+	Variants map[string]struct {
+		Dir   string `json:"dir"`
+		Cases string `json:"cases"`
+	} `json:"variants"`
+	Cases map[string][]goldenCase `json:"cases"`
+}
+
+type goldenCase struct {
+	IDs    []int       `json:"ids"`
+	Logits [][]float64 `json:"logits"`
+	Greedy []int       `json:"greedy"`
+}
+
+func loadGolden(t testing.TB) *golden {
+	data, err := os.ReadFile("../testdata/tiny/golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g golden
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatal(err)
+	}
+	return &g
+}
+
+func openTiny(t testing.TB, dir string, opt Options) *Model {
+	ck, err := weights.Open(filepath.Join("../testdata/tiny", dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ck.Close() })
+	m, err := New(ck, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// maxErr returns max |got - want| and max |want| over one row of logits.
+func maxErr(got []float32, want []float64) (diff, scale float64) {
+	for i, w := range want {
+		diff = max(diff, math.Abs(float64(got[i])-w))
+		scale = max(scale, math.Abs(w))
+	}
+	return diff, scale
+}
+
+// TestGolden runs every checkpoint variant three ways (whole prompt at once
+// with all logits, one token at a time through the KV cache, and on 1 and 3
+// threads) and compares all logits and the greedy continuation with the
+// reference. Tolerance: max abs error <= 1e-4 of the largest |logit|.
+func TestGolden(t *testing.T) {
+	g := loadGolden(t)
+	for name, v := range g.Variants {
+		t.Run(name, func(t *testing.T) {
+			m := openTiny(t, v.Dir, Options{})
+			V := m.Config.VocabSize
+			for _, threads := range []int{1, 3} {
+				for _, c := range g.Cases[v.Cases] {
+					var worst float64
+					check := func(how string, pos int, got []float32) {
+						diff, scale := maxErr(got, c.Logits[pos])
+						worst = max(worst, diff/scale)
+						if diff > 1e-4*scale {
+							t.Errorf("%s, T=%d, position %d: max abs error %.3g > 1e-4 × %.3g", how, len(c.IDs), pos, diff, scale)
+						}
+					}
+					st := m.NewState(threads)
+					all, err := st.Forward(c.IDs, true)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for pos := range c.IDs {
+						check("prefill", pos, all[pos*V:(pos+1)*V])
+					}
+					st.Truncate(0)
+					for pos, id := range c.IDs {
+						logits, err := st.Forward([]int{id}, false)
+						if err != nil {
+							t.Fatal(err)
+						}
+						check("cached decode", pos, logits)
+					}
+					st.Truncate(0)
+					logits, err := st.Forward(c.IDs, false)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var greedy []int
+					for len(greedy) < len(c.Greedy) {
+						id := sampling.Argmax(logits)
+						greedy = append(greedy, id)
+						if logits, err = st.Forward([]int{id}, false); err != nil {
+							t.Fatal(err)
+						}
+					}
+					st.Close()
+					if !slices.Equal(greedy, c.Greedy) {
+						t.Errorf("threads %d, T=%d: greedy %v, want %v", threads, len(c.IDs), greedy, c.Greedy)
+					}
+					if threads == 1 {
+						t.Logf("T=%d: worst relative logit error %.2g", len(c.IDs), worst)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestContextAndVocabErrors(t *testing.T) {
+	m := openTiny(t, "f32", Options{})
+	st := m.NewState(1)
+	defer st.Close()
+	if _, err := st.Forward([]int{300}, false); err == nil {
+		t.Error("id 300 in a 300-token vocabulary was accepted")
+	}
+	if _, err := st.Forward([]int{-1}, false); err == nil {
+		t.Error("id -1 was accepted")
+	}
+	if _, err := st.Forward(nil, false); err == nil {
+		t.Error("no tokens was accepted")
+	}
+	if _, err := st.Forward(make([]int, 65), false); err == nil {
+		t.Error("65 tokens in a 64-position context were accepted")
+	}
+	if _, err := st.Forward(make([]int, 64), false); err != nil {
+		t.Fatalf("64 tokens in a 64-position context: %v", err)
+	}
+	if _, err := st.Forward([]int{1}, false); err == nil {
+		t.Error("a token past the full context was accepted")
+	}
+}
