@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 
+sys.dont_write_bytecode = True  # keep tools/reference free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gpt2_ref as ref  # noqa: E402
 import gpt2_torch  # noqa: E402
