@@ -80,7 +80,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer l.Close()
-	if l.tok == nil && (f.format != "ids" || f.promptIDs == "") {
+	if l.tok == nil && (f.format == "text" || f.promptIDs == "") {
 		return l.noTok
 	}
 	var prompt []int

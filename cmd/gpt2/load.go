@@ -51,10 +51,7 @@ func (f *modelFlags) load(stderr io.Writer) (*loaded, error) {
 	var ck *weights.Checkpoint
 	var err error
 	if f.model == "" {
-		ck, err = weights.Demo()
-		if err == nil {
-			fmt.Fprintln(stderr, "gpt2: no --model given; using the built-in demo model (a small GPT-2 trained on Newton's Opticks)")
-		}
+		err = errors.New("--model is required (the built-in demo model is not in yet)")
 	} else {
 		if _, serr := os.Stat(f.model); serr != nil {
 			return nil, fmt.Errorf("--model %s: %w", f.model, serr)
