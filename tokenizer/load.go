@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -105,17 +106,21 @@ func fromHF(vocab map[string]int, mergesTxt []byte, specials map[string]int) (*T
 		}
 	}
 
-	// ranks: single bytes rank by byte value, merge line i ranks 256+i.
+	// ranks: single bytes rank 0..255 in id order (their rank never orders a
+	// merge), merge line i ranks 256+i. For GPT-2 itself, ranks are ids.
 	ranks := make(map[string]int, len(vocab))
-	var rankToID []int
+	rankToID := make([]int, 0, 256)
 	for b := 0; b < 256; b++ {
-		s := string(rune(byteToUnicode(byte(b))))
+		s := string(byteToUnicode(byte(b)))
 		id, ok := vocab[s]
 		if !ok {
 			return nil, fmt.Errorf("tokenizer: vocab.json: no token for byte 0x%02x (%q)", b, s)
 		}
-		ranks[string([]byte{byte(b)})] = b
 		rankToID = append(rankToID, id)
+	}
+	slices.Sort(rankToID)
+	for rank, id := range rankToID {
+		ranks[string(tokens[id])] = rank
 	}
 	type merge struct{ left, right string }
 	var merges []merge
