@@ -1,0 +1,180 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/gpt2go/gpt2/internal/kernels"
+	"github.com/gpt2go/gpt2/internal/parallel"
+	"github.com/gpt2go/gpt2/model"
+	"github.com/gpt2go/gpt2/sampling"
+	"github.com/gpt2go/gpt2/weights"
+)
+
+func init() {
+	register("bench", "measure prefill and decode speed against the machine's memory bandwidth", runBench)
+}
+
+// benchReport is the --json output. Speeds are means over the repetitions.
+type benchReport struct {
+	Model            string  `json:"model"`
+	DType            string  `json:"dtype"`
+	Kernels          string  `json:"kernels"`
+	Threads          int     `json:"threads"`
+	PromptTokens     int     `json:"prompt_tokens"`
+	DecodeTokens     int     `json:"decode_tokens"`
+	Reps             int     `json:"reps"`
+	LoadMS           float64 `json:"load_ms"`
+	PrefillPerSec    float64 `json:"prefill_tokens_per_s"`
+	PrefillStddev    float64 `json:"prefill_tokens_per_s_stddev"`
+	DecodePerSec     float64 `json:"decode_tokens_per_s"`
+	DecodeStddev     float64 `json:"decode_tokens_per_s_stddev"`
+	BytesPerToken    int64   `json:"bytes_per_decoded_token"`
+	BandwidthGBs     float64 `json:"bandwidth_gb_per_s"`
+	DecodeLimit      float64 `json:"decode_limit_tokens_per_s"`
+	DecodeMemoryFrac float64 `json:"decode_memory_fraction"`
+}
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", stderr)
+	var mf modelFlags
+	mf.add(fs)
+	p := fs.Int("p", 512, "prompt tokens to prefill")
+	n := fs.Int("n", 128, "tokens to decode")
+	threads := fs.Int("threads", 0, "worker threads (default: all cores)")
+	reps := fs.Int("reps", 3, "repetitions of each measurement")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *p < 1 || *n < 1 || *reps < 1 {
+		return fmt.Errorf("-p, -n and --reps must be at least 1")
+	}
+	if *threads <= 0 {
+		*threads = runtime.GOMAXPROCS(0)
+	}
+
+	start := time.Now()
+	var m *model.Model
+	var name string
+	if strings.HasPrefix(mf.model, "synthetic:") {
+		ck, err := weights.Synthetic(mf.model)
+		if err != nil {
+			return err
+		}
+		if m, err = model.New(ck, model.Options{Quantize8: mf.quantize == "q8"}); err != nil {
+			return err
+		}
+		if mf.quantize != "" && mf.quantize != "q8" {
+			return fmt.Errorf("--quantize %q: the supported format is q8", mf.quantize)
+		}
+		name = mf.model
+	} else {
+		l, err := mf.load(stderr)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		m, name = l.m, l.ck.Name
+	}
+	load := time.Since(start)
+	cfg := m.Config
+	if *p+*n > cfg.NPositions {
+		if *p > cfg.NPositions || *n > cfg.NPositions {
+			return fmt.Errorf("-p %d / -n %d exceed the model's context of %d", *p, *n, cfg.NPositions)
+		}
+	}
+
+	r := benchReport{Model: name, DType: m.Blocks[0].Attn.CAttn.W.DType.String(), Kernels: kernels.Name(),
+		Threads: *threads, PromptTokens: *p, DecodeTokens: *n, Reps: *reps, LoadMS: ms(load)}
+	st := m.NewState(*threads)
+	defer st.Close()
+
+	prompt := make([]int, *p)
+	for i := range prompt {
+		prompt[i] = (i*7919 + 13) % cfg.VocabSize
+	}
+	var pre, dec []float64
+	st.Forward(prompt[:min(8, *p)], false) // warm up page cache and workers
+	for range *reps {
+		st.Truncate(0)
+		t0 := time.Now()
+		if _, err := st.Forward(prompt, false); err != nil {
+			return err
+		}
+		pre = append(pre, float64(*p)/time.Since(t0).Seconds())
+
+		// Decode from an empty cache, as llama-bench's tg test does.
+		st.Truncate(0)
+		id := prompt[0]
+		t0 = time.Now()
+		for range *n {
+			logits, err := st.Forward([]int{id}, false)
+			if err != nil {
+				return err
+			}
+			id = sampling.Argmax(logits)
+		}
+		dec = append(dec, float64(*n)/time.Since(t0).Seconds())
+	}
+	r.PrefillPerSec, r.PrefillStddev = meanStd(pre)
+	r.DecodePerSec, r.DecodeStddev = meanStd(dec)
+
+	// Each decoded token streams every weight matrix once, plus on average
+	// half of the n cached keys and values of every layer.
+	r.BytesPerToken = m.Bytes() + int64(cfg.NLayer)*int64(*n/2)*int64(cfg.NEmbd)*2*4
+	r.BandwidthGBs = readBandwidth(*threads)
+	r.DecodeLimit = r.BandwidthGBs * 1e9 / float64(r.BytesPerToken)
+	r.DecodeMemoryFrac = r.DecodePerSec / r.DecodeLimit
+
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	fmt.Fprintf(stdout, "model %s, %s weights, %s kernels, %d threads, load %.0f ms\n", r.Model, r.DType, r.Kernels, r.Threads, r.LoadMS)
+	fmt.Fprintf(stdout, "%-12s %14s\n", "test", "tokens/s")
+	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("pp%d", *p), r.PrefillPerSec, r.PrefillStddev)
+	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("tg%d", *n), r.DecodePerSec, r.DecodeStddev)
+	fmt.Fprintf(stdout, "memory read bandwidth %.1f GB/s; %.1f MB per decoded token; limit %.1f tokens/s; decode at %.0f%% of the limit\n",
+		r.BandwidthGBs, float64(r.BytesPerToken)/1e6, r.DecodeLimit, 100*r.DecodeMemoryFrac)
+	return nil
+}
+
+func meanStd(x []float64) (mean, sd float64) {
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	for _, v := range x {
+		sd += (v - mean) * (v - mean)
+	}
+	if len(x) > 1 {
+		sd = math.Sqrt(sd / float64(len(x)-1))
+	}
+	return mean, sd
+}
+
+// readBandwidth measures how fast threads workers can read memory: the best
+// of several passes over a buffer far larger than any cache, read with the
+// same SIMD dot-product kernel the products use.
+func readBandwidth(threads int) float64 {
+	buf := make([]float32, 256<<20/4) // 256 MiB
+	for i := range buf {
+		buf[i] = 1
+	}
+	pool := parallel.New(threads)
+	defer pool.Close()
+	best := 0.0
+	for range 5 {
+		t0 := time.Now()
+		pool.For(len(buf), 4096, func(lo, hi int) { kernels.Dot(buf[lo:hi], buf[lo:hi]) })
+		best = max(best, float64(4*len(buf))/time.Since(t0).Seconds()/1e9)
+	}
+	return best
+}
