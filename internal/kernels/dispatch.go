@@ -1,32 +1,74 @@
 package kernels
 
-// The chosen implementations. They are set once, at init, and never change
-// afterwards except through setLevel in tests.
-var (
-	level = "generic"
-	mulT  = mulTGeneric
-	mul   = mulGeneric
-	dot   = dotGeneric
-	axpy  = axpyGeneric
-)
+import "os"
 
-// Name reports the kernel family in use, for `gpt2 info` and `gpt2 bench`.
-func Name() string { return level }
+// impl is one complete family of kernels. generic is always available; the
+// architecture files add faster ones (kernels_amd64.go), best last.
+type impl struct {
+	name string
+	mulT func(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int)
+	mul  func(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int)
+	dot  func(a, b []float32) float32
+	axpy func(y []float32, alpha float32, x []float32)
+}
+
+var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric}
+
+// impls lists the families this CPU can run, in increasing order of speed.
+var impls = append([]impl{generic}, archImpls()...)
+
+// cur is the family in use. It is chosen once, at init, and never changes
+// afterwards except through setLevel in tests.
+var cur = choose(os.Getenv("GPT2_KERNELS"))
+
+// rank orders the family names; GPT2_KERNELS may only lower the level.
+var rank = map[string]int{"generic": 0, "avx2": 1, "avx512": 2}
+
+// choose returns the best available family not above the requested one.
+// An empty or unknown request, or one the CPU cannot run, gets the best
+// family available below it.
+func choose(want string) impl {
+	best := impls[0]
+	limit, ok := rank[want]
+	for _, im := range impls {
+		if !ok || rank[im.name] <= limit {
+			best = im
+		}
+	}
+	return best
+}
+
+// setLevel switches to the named family for a test. It reports false, and
+// changes nothing, if the CPU cannot run that family.
+func setLevel(name string) (restore func(), ok bool) {
+	for _, im := range impls {
+		if im.name == name {
+			old := cur
+			cur = im
+			return func() { cur = old }, true
+		}
+	}
+	return func() {}, false
+}
+
+// Name reports the kernel family in use ("avx512", "avx2" or "generic"),
+// for `gpt2 info` and `gpt2 bench`.
+func Name() string { return cur.name }
 
 // MulT computes, for t < T and j < n, y[t*ldy+j] = Σ_i x[t*ldx+i]·W[i, c0+j]:
 // the Conv1D product with W stored [in, out], restricted to columns c0..c0+n.
 func MulT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
-	mulT(y, ldy, x, ldx, T, w, c0, n)
+	cur.mulT(y, ldy, x, ldx, T, w, c0, n)
 }
 
 // Mul computes, for t < T and r < n, y[t*ldy+r] = Σ_j W[r0+r, j]·x[t*ldx+j]:
 // the product with rows r0..r0+n of a [out, in] matrix such as the tied embedding.
 func Mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int) {
-	mul(y, ldy, x, ldx, T, w, r0, n)
+	cur.mul(y, ldy, x, ldx, T, w, r0, n)
 }
 
 // Dot returns Σ a[i]·b[i] over len(a) elements.
-func Dot(a, b []float32) float32 { return dot(a, b) }
+func Dot(a, b []float32) float32 { return cur.dot(a, b) }
 
 // Axpy computes y[i] += alpha·x[i] over len(y) elements.
-func Axpy(y []float32, alpha float32, x []float32) { axpy(y, alpha, x) }
+func Axpy(y []float32, alpha float32, x []float32) { cur.axpy(y, alpha, x) }

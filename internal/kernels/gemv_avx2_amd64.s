@@ -1,0 +1,200 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Batch-1 Conv1D product y[j] += Σ_i x[i]·W[i, j] over W stored [in, out],
+// 4 rows of W per pass, 16 columns (two ymm) of y per step; see
+// gemv_avx512_amd64.s for the scheme.
+//
+// Registers: DI y, SI x, DX row i of W, CX passes left, BX ldw, R9 3·ldw,
+// R8 16-column chunks, R10 y chunk, R11 W chunk, R12 count, Y4-Y7 x[i..i+3].
+
+#define PROLOGUE \
+	MOVQ y+0(FP), DI; \
+	MOVQ x+8(FP), SI; \
+	MOVQ w+16(FP), DX; \
+	MOVQ rows+32(FP), CX; \
+	MOVQ ldw+40(FP), BX; \
+	MOVQ n+48(FP), R8; \
+	SHRQ $4, R8; \
+	JZ   done; \
+	SHRQ $2, CX; \
+	JZ   done; \
+	LEAQ (BX)(BX*2), R9
+
+#define PASS \
+	VBROADCASTSS 0(SI), Y4; \
+	VBROADCASTSS 4(SI), Y5; \
+	VBROADCASTSS 8(SI), Y6; \
+	VBROADCASTSS 12(SI), Y7; \
+	MOVQ         DI, R10; \
+	MOVQ         DX, R11; \
+	MOVQ         R8, R12
+
+// SUM4 adds the row products (row r's 16 values in Y(8+2r), Y(9+2r)) into y.
+#define SUM4 \
+	VMULPS      Y8, Y4, Y0; \
+	VMULPS      Y9, Y4, Y1; \
+	VMULPS      Y12, Y6, Y2; \
+	VMULPS      Y13, Y6, Y3; \
+	VFMADD231PS Y10, Y5, Y0; \
+	VFMADD231PS Y11, Y5, Y1; \
+	VFMADD231PS Y14, Y7, Y2; \
+	VFMADD231PS Y15, Y7, Y3; \
+	VADDPS      Y2, Y0, Y0; \
+	VADDPS      Y3, Y1, Y1; \
+	VADDPS      (R10), Y0, Y0; \
+	VADDPS      32(R10), Y1, Y1; \
+	VMOVUPS     Y0, (R10); \
+	VMOVUPS     Y1, 32(R10)
+
+#define NEXTPASS \
+	ADDQ $16, SI; \
+	LEAQ (DX)(BX*4), DX; \
+	DECQ CX
+
+// func gemvF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-64
+	PROLOGUE
+
+pass:
+	PASS
+
+chunk:
+	VMOVUPS (R11), Y8
+	VMOVUPS 32(R11), Y9
+	VMOVUPS (R11)(BX*1), Y10
+	VMOVUPS 32(R11)(BX*1), Y11
+	VMOVUPS (R11)(BX*2), Y12
+	VMOVUPS 32(R11)(BX*2), Y13
+	VMOVUPS (R11)(R9*1), Y14
+	VMOVUPS 32(R11)(R9*1), Y15
+	SUM4
+	ADDQ    $64, R10
+	ADDQ    $64, R11
+	DECQ    R12
+	JNZ     chunk
+	NEXTPASS
+	JNZ     pass
+
+done:
+	VZEROUPPER
+	RET
+
+// func gemvF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-64
+	PROLOGUE
+
+pass:
+	PASS
+
+chunk:
+	VCVTPH2PS (R11), Y8
+	VCVTPH2PS 16(R11), Y9
+	VCVTPH2PS (R11)(BX*1), Y10
+	VCVTPH2PS 16(R11)(BX*1), Y11
+	VCVTPH2PS (R11)(BX*2), Y12
+	VCVTPH2PS 16(R11)(BX*2), Y13
+	VCVTPH2PS (R11)(R9*1), Y14
+	VCVTPH2PS 16(R11)(R9*1), Y15
+	SUM4
+	ADDQ      $64, R10
+	ADDQ      $32, R11
+	DECQ      R12
+	JNZ       chunk
+	NEXTPASS
+	JNZ       pass
+
+done:
+	VZEROUPPER
+	RET
+
+// func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-64
+	PROLOGUE
+
+pass:
+	PASS
+
+chunk:
+	VPMOVZXWD (R11), Y8
+	VPMOVZXWD 16(R11), Y9
+	VPMOVZXWD (R11)(BX*1), Y10
+	VPMOVZXWD 16(R11)(BX*1), Y11
+	VPMOVZXWD (R11)(BX*2), Y12
+	VPMOVZXWD 16(R11)(BX*2), Y13
+	VPMOVZXWD (R11)(R9*1), Y14
+	VPMOVZXWD 16(R11)(R9*1), Y15
+	VPSLLD    $16, Y8, Y8
+	VPSLLD    $16, Y9, Y9
+	VPSLLD    $16, Y10, Y10
+	VPSLLD    $16, Y11, Y11
+	VPSLLD    $16, Y12, Y12
+	VPSLLD    $16, Y13, Y13
+	VPSLLD    $16, Y14, Y14
+	VPSLLD    $16, Y15, Y15
+	SUM4
+	ADDQ      $64, R10
+	ADDQ      $32, R11
+	DECQ      R12
+	JNZ       chunk
+	NEXTPASS
+	JNZ       pass
+
+done:
+	VZEROUPPER
+	RET
+
+// QROW adds row r's 16 dequantised columns times x[r] into Y0, Y1.
+#define QROW(q0, q1, sc, xr) \
+	VBROADCASTSS sc, Y2; \
+	VMULPS       Y2, xr, Y2; \
+	VPMOVSXBD    q0, Y8; \
+	VPMOVSXBD    q1, Y9; \
+	VCVTDQ2PS    Y8, Y8; \
+	VCVTDQ2PS    Y9, Y9; \
+	VFMADD231PS  Y8, Y2, Y0; \
+	VFMADD231PS  Y9, Y2, Y1
+
+// func gemvQ8AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+//
+// Extra registers: AX scales of row i, R14 scale row stride (ldw/8 bytes),
+// R15 3·R14, R12 column j0+16c, R13 address of the chunk's scale in row i.
+TEXT ·gemvQ8AVX2(SB), NOSPLIT, $0-64
+	PROLOGUE
+	MOVQ s+24(FP), AX
+	MOVQ BX, R14
+	SHRQ $3, R14
+	LEAQ (R14)(R14*2), R15
+	SHLQ $4, R8
+	ADDQ j0+56(FP), R8    // R8 = end column
+
+pass:
+	PASS
+	MOVQ j0+56(FP), R12
+
+chunk:
+	MOVQ    R12, R13
+	SHRQ    $5, R13
+	LEAQ    (AX)(R13*4), R13
+	VMOVUPS (R10), Y0
+	VMOVUPS 32(R10), Y1
+	QROW((R11), 8(R11), (R13), Y4)
+	QROW((R11)(BX*1), 8(R11)(BX*1), (R13)(R14*1), Y5)
+	QROW((R11)(BX*2), 8(R11)(BX*2), (R13)(R14*2), Y6)
+	QROW((R11)(R9*1), 8(R11)(R9*1), (R13)(R15*1), Y7)
+	VMOVUPS Y0, (R10)
+	VMOVUPS Y1, 32(R10)
+	ADDQ    $64, R10
+	ADDQ    $16, R11
+	ADDQ    $16, R12
+	CMPQ    R12, R8
+	JL      chunk
+	NEXTPASS
+	LEAQ    (AX)(R14*4), AX
+	TESTQ   CX, CX
+	JNZ     pass
+
+done:
+	VZEROUPPER
+	RET

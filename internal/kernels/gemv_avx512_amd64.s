@@ -1,0 +1,179 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Batch-1 Conv1D product y[j] += Σ_i x[i]·W[i, j] over W stored [in, out].
+// Each pass takes 4 rows of W (4 sequential streams the hardware prefetcher
+// follows) and updates the 16-column chunks of y, which stay in L1.
+//
+// Registers: DI y, SI x (advances 4 per pass), DX row i of W, CX passes left,
+// BX ldw, R9 3·ldw, R8 16-column chunks, R10 y chunk, R11 W chunk, R12 count,
+// Z4-Z7 x[i..i+3] broadcast.
+
+#define PROLOGUE \
+	MOVQ y+0(FP), DI; \
+	MOVQ x+8(FP), SI; \
+	MOVQ w+16(FP), DX; \
+	MOVQ rows+32(FP), CX; \
+	MOVQ ldw+40(FP), BX; \
+	MOVQ n+48(FP), R8; \
+	SHRQ $4, R8; \
+	JZ   done; \
+	SHRQ $2, CX; \
+	JZ   done; \
+	LEAQ (BX)(BX*2), R9
+
+#define PASS \
+	VBROADCASTSS 0(SI), Z4; \
+	VBROADCASTSS 4(SI), Z5; \
+	VBROADCASTSS 8(SI), Z6; \
+	VBROADCASTSS 12(SI), Z7; \
+	MOVQ         DI, R10; \
+	MOVQ         DX, R11; \
+	MOVQ         R8, R12
+
+// SUM4 adds the four row products in Z8-Z11 into y's chunk.
+#define SUM4 \
+	VMULPS      Z8, Z4, Z0; \
+	VMULPS      Z10, Z6, Z1; \
+	VFMADD231PS Z9, Z5, Z0; \
+	VFMADD231PS Z11, Z7, Z1; \
+	VADDPS      (R10), Z0, Z0; \
+	VADDPS      Z1, Z0, Z0; \
+	VMOVUPS     Z0, (R10)
+
+#define NEXTPASS \
+	ADDQ $16, SI; \
+	LEAQ (DX)(BX*4), DX; \
+	DECQ CX
+
+// func gemvF32AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+TEXT ·gemvF32AVX512(SB), NOSPLIT, $0-64
+	PROLOGUE
+
+pass:
+	PASS
+
+chunk:
+	VMOVUPS (R11), Z8
+	VMOVUPS (R11)(BX*1), Z9
+	VMOVUPS (R11)(BX*2), Z10
+	VMOVUPS (R11)(R9*1), Z11
+	SUM4
+	ADDQ    $64, R10
+	ADDQ    $64, R11
+	DECQ    R12
+	JNZ     chunk
+	NEXTPASS
+	JNZ     pass
+
+done:
+	VZEROUPPER
+	RET
+
+// func gemvF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+TEXT ·gemvF16AVX512(SB), NOSPLIT, $0-64
+	PROLOGUE
+
+pass:
+	PASS
+
+chunk:
+	VCVTPH2PS (R11), Z8
+	VCVTPH2PS (R11)(BX*1), Z9
+	VCVTPH2PS (R11)(BX*2), Z10
+	VCVTPH2PS (R11)(R9*1), Z11
+	SUM4
+	ADDQ      $64, R10
+	ADDQ      $32, R11
+	DECQ      R12
+	JNZ       chunk
+	NEXTPASS
+	JNZ       pass
+
+done:
+	VZEROUPPER
+	RET
+
+// func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+TEXT ·gemvBF16AVX512(SB), NOSPLIT, $0-64
+	PROLOGUE
+
+pass:
+	PASS
+
+chunk:
+	VPMOVZXWD (R11), Z8
+	VPMOVZXWD (R11)(BX*1), Z9
+	VPMOVZXWD (R11)(BX*2), Z10
+	VPMOVZXWD (R11)(R9*1), Z11
+	VPSLLD    $16, Z8, Z8
+	VPSLLD    $16, Z9, Z9
+	VPSLLD    $16, Z10, Z10
+	VPSLLD    $16, Z11, Z11
+	SUM4
+	ADDQ      $64, R10
+	ADDQ      $32, R11
+	DECQ      R12
+	JNZ       chunk
+	NEXTPASS
+	JNZ       pass
+
+done:
+	VZEROUPPER
+	RET
+
+// func gemvQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+//
+// Extra registers: AX scales of row i, R14 scale row stride (ldw/8 bytes:
+// ldw/32 scales of 4 bytes), R15 3·R14, R12 column j0+16c (its scale block
+// is R12>>5), R13 address of the chunk's scale in row i, Z12-Z15 x[i]·scale.
+TEXT ·gemvQ8AVX512(SB), NOSPLIT, $0-64
+	PROLOGUE
+	MOVQ s+24(FP), AX
+	MOVQ BX, R14
+	SHRQ $3, R14
+	LEAQ (R14)(R14*2), R15
+	SHLQ $4, R8
+	ADDQ j0+56(FP), R8    // R8 = end column
+
+pass:
+	PASS
+	MOVQ j0+56(FP), R12
+
+chunk:
+	MOVQ            R12, R13
+	SHRQ            $5, R13
+	LEAQ            (AX)(R13*4), R13
+	VPMOVSXBD       (R11), Z8
+	VPMOVSXBD       (R11)(BX*1), Z9
+	VPMOVSXBD       (R11)(BX*2), Z10
+	VPMOVSXBD       (R11)(R9*1), Z11
+	VCVTDQ2PS       Z8, Z8
+	VCVTDQ2PS       Z9, Z9
+	VCVTDQ2PS       Z10, Z10
+	VCVTDQ2PS       Z11, Z11
+	VMULPS.BCST     (R13), Z4, Z12
+	VMULPS.BCST     (R13)(R14*1), Z5, Z13
+	VMULPS.BCST     (R13)(R14*2), Z6, Z14
+	VMULPS.BCST     (R13)(R15*1), Z7, Z15
+	VMULPS          Z8, Z12, Z0
+	VMULPS          Z10, Z14, Z1
+	VFMADD231PS     Z9, Z13, Z0
+	VFMADD231PS     Z11, Z15, Z1
+	VADDPS          (R10), Z0, Z0
+	VADDPS          Z1, Z0, Z0
+	VMOVUPS         Z0, (R10)
+	ADDQ            $64, R10
+	ADDQ            $16, R11
+	ADDQ            $16, R12
+	CMPQ            R12, R8
+	JL              chunk
+	NEXTPASS
+	LEAQ            (AX)(R14*4), AX
+	TESTQ           CX, CX
+	JNZ             pass
+
+done:
+	VZEROUPPER
+	RET

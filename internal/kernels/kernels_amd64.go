@@ -1,0 +1,182 @@
+//go:build amd64 && !purego
+
+package kernels
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+// archImpls returns the SIMD families this CPU and OS support, slowest first.
+// golang.org/x/sys/cpu only reports AVX/AVX-512 when the OS saves their
+// registers (XGETBV), and honours GODEBUG=cpu.avx512f=off.
+func archImpls() []impl {
+	x := &cpu.X86
+	var out []impl
+	if !(x.HasAVX2 && x.HasFMA && x.HasF16C) {
+		return nil
+	}
+	out = append(out, avx2.impl("avx2"))
+	if x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL {
+		out = append(out, avx512.impl("avx512"))
+	}
+	return out
+}
+
+var avx2 = simd{
+	gemv:   [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int){gemvF32AVX2, gemvF16AVX2, gemvBF16AVX2, gemvQ8AVX2},
+	rowdot: [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int){rowdotF32AVX2, rowdotF16AVX2, rowdotBF16AVX2, rowdotQ8AVX2},
+	gemm:   gemm6x16AVX2,
+	nr:     16,
+	cvtF16: cvtF16AVX2,
+	cvtBF:  cvtBF16AVX2,
+	cvtQ8:  cvtQ8AVX2,
+	dot:    dotAVX2,
+	axpy:   axpyAVX2,
+}
+
+var avx512 = simd{
+	gemv:   [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int){gemvF32AVX512, gemvF16AVX512, gemvBF16AVX512, gemvQ8AVX512},
+	rowdot: [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int){rowdotF32AVX512, rowdotF16AVX512, rowdotBF16AVX512, rowdotQ8AVX512},
+	gemm:   gemm6x64AVX512,
+	nr:     64,
+	cvtF16: cvtF16AVX2,
+	cvtBF:  cvtBF16AVX2,
+	cvtQ8:  cvtQ8AVX2,
+	dot:    dotAVX512,
+	axpy:   axpyAVX512,
+}
+
+// dotAVX2 and dotAVX512 return
+//
+//	Σ_{i<n} a[i]·b[i]
+//
+//go:noescape
+func dotAVX2(a, b *float32, n int) float32
+
+//go:noescape
+func dotAVX512(a, b *float32, n int) float32
+
+// axpyAVX2 and axpyAVX512 compute
+//
+//	for i := 0; i < n; i++ { y[i] += alpha * x[i] }
+//
+//go:noescape
+func axpyAVX2(y *float32, alpha float32, x *float32, n int)
+
+//go:noescape
+func axpyAVX512(y *float32, alpha float32, x *float32, n int)
+
+// The gemv kernels compute, with W[i, j] the element at w + i*ldw (bytes) + j
+// and n a multiple of 16, rows a multiple of 4:
+//
+//	for i := 0; i < rows; i++ {
+//		for j := 0; j < n; j++ {
+//			y[j] += x[i] * W[i, j]
+//		}
+//	}
+//
+// F16 converts with VCVTPH2PS, BF16 shifts left 16 bits, Q8 multiplies by
+// s[(i*ldw + j0 + j) / 32] (the Q8 row length ldw is a multiple of 32, j0%16 == 0).
+//
+//go:noescape
+func gemvF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+
+//go:noescape
+func gemvF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+
+//go:noescape
+func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+
+//go:noescape
+func gemvQ8AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+
+//go:noescape
+func gemvF32AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+
+//go:noescape
+func gemvF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+
+//go:noescape
+func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+
+//go:noescape
+func gemvQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+
+// The rowdot kernels compute, with W[r, j] the element at w + r*ldw (bytes) + j
+// and n a multiple of 16 (32 for Q8):
+//
+//	for r := 0; r < 4; r++ {
+//		y[r] = 0
+//		for j := 0; j < n; j++ {
+//			y[r] += W[r, j] * x[j]
+//		}
+//	}
+//
+// Q8 multiplies by s[(r*ldw + j) / 32].
+//
+//go:noescape
+func rowdotF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+
+//go:noescape
+func rowdotF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+
+//go:noescape
+func rowdotBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+
+//go:noescape
+func rowdotQ8AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+
+//go:noescape
+func rowdotF32AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+
+//go:noescape
+func rowdotF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+
+//go:noescape
+func rowdotBF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+
+//go:noescape
+func rowdotQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+
+// gemm6x16AVX2 and gemm6x64AVX512 are the register-blocked micro-kernels of
+// the prefill product, for NR = 16 and 64 respectively (strides in bytes):
+//
+//	for r := 0; r < 6; r++ {
+//		for j := 0; j < NR; j++ {
+//			var sum float32
+//			for k := 0; k < kc; k++ {
+//				sum += a[r*lda+k] * b[k*NR+j]
+//			}
+//			if acc != 0 {
+//				sum += c[r*ldc+j]
+//			}
+//			c[r*ldc+j] = sum
+//		}
+//	}
+//
+//go:noescape
+func gemm6x16AVX2(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
+
+//go:noescape
+func gemm6x64AVX512(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
+
+// cvtF16AVX2 and cvtBF16AVX2 widen n (a multiple of 8) half-precision or
+// bfloat16 values to float32:
+//
+//	for i := 0; i < n; i++ { dst[i] = F16ToF32(src[i]) }
+//
+//go:noescape
+func cvtF16AVX2(dst *float32, src *uint16, n int)
+
+//go:noescape
+func cvtBF16AVX2(dst *float32, src *uint16, n int)
+
+// cvtQ8AVX2 dequantises n (a multiple of 16) int8 values starting at
+// row-major element e0 (a multiple of 16):
+//
+//	for i := 0; i < n; i++ { dst[i] = float32(q[i]) * s[(e0+i)/32] }
+//
+//go:noescape
+func cvtQ8AVX2(dst *float32, q *int8, s *float32, e0, n int)

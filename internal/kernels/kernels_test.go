@@ -1,0 +1,346 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+var variants = []string{"generic", "avx2", "avx512"}
+
+// forEachVariant runs f as a subtest under every kernel family, skipping
+// (visibly) the ones this CPU or build cannot run.
+func forEachVariant(t *testing.T, f func(t *testing.T)) {
+	for _, name := range variants {
+		t.Run(name, func(t *testing.T) {
+			restore, ok := setLevel(name)
+			if !ok {
+				t.Skipf("variant %s not available on this CPU/build", name)
+			}
+			defer restore()
+			f(t)
+		})
+	}
+}
+
+var dtypes = []DType{F32, F16, BF16, Q8}
+
+// randMat returns a rows×cols matrix of dtype d with values of magnitude
+// about 1, including some zeros and F16 subnormals.
+func randMat(rng *rand.Rand, rows, cols int, d DType) Mat {
+	n := rows * cols
+	m := Mat{Rows: rows, Cols: cols, DType: d}
+	switch d {
+	case F32:
+		m.F32 = make([]float32, n)
+		for i := range m.F32 {
+			m.F32[i] = float32(rng.NormFloat64())
+		}
+	case F16:
+		m.U16 = make([]uint16, n)
+		for i := range m.U16 {
+			sign := uint16(rng.IntN(2)) << 15
+			exp := uint16(10 + rng.IntN(8)) // 2^-5 .. 2^2
+			if rng.IntN(50) == 0 {
+				exp = 0 // subnormal or zero
+			}
+			m.U16[i] = sign | exp<<10 | uint16(rng.IntN(1024))
+		}
+	case BF16:
+		m.U16 = make([]uint16, n)
+		for i := range m.U16 {
+			sign := uint16(rng.IntN(2)) << 15
+			exp := uint16(122 + rng.IntN(8))
+			m.U16[i] = sign | exp<<7 | uint16(rng.IntN(128))
+		}
+	case Q8:
+		m.Q = make([]int8, n)
+		m.Scale = make([]float32, (n+QBlock-1)/QBlock)
+		for i := range m.Q {
+			m.Q[i] = int8(rng.IntN(255) - 127)
+		}
+		for i := range m.Scale {
+			m.Scale[i] = float32(rng.Float64()+0.5) / 127
+		}
+	}
+	return m
+}
+
+func randVec(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	return v
+}
+
+const guard = 64 // floats of guard region on each side of outputs
+
+var sentinel = math.Float32frombits(0x7fc0dead) // a NaN no kernel produces
+
+// guarded returns a slice of n floats, starting off floats into its
+// allocation, surrounded by sentinels.
+func guarded(n, off int) (all, s []float32) {
+	all = make([]float32, guard+off+n+guard)
+	for i := range all {
+		all[i] = sentinel
+	}
+	return all, all[guard+off : guard+off+n]
+}
+
+// checkGuards reports any float outside the written positions that is no
+// longer the sentinel. written(i) tells whether index i of s may be written.
+func checkGuards(t *testing.T, all []float32, off, n int, written func(i int) bool) {
+	t.Helper()
+	for i, v := range all {
+		k := i - guard - off
+		if k >= 0 && k < n && written(k) {
+			continue
+		}
+		if math.Float32bits(v) != math.Float32bits(sentinel) {
+			t.Fatalf("stray store at offset %d from output start (value %v)", k, v)
+		}
+	}
+}
+
+// near reports whether got is within the float32 summation error of want,
+// the exact sum, whose terms have absolute sum abs.
+func near(got float32, want, abs float64) bool {
+	return math.Abs(float64(got)-want) <= 1e-5*abs+1e-6 && !math.IsNaN(float64(got))
+}
+
+type shape struct{ rows, cols int }
+
+func TestMulT(t *testing.T) {
+	small := []int{1, 2, 3, 4, 5, 7, 8, 13, 64}
+	few := []int{1, 2, 7, 13}
+	cases := []struct {
+		shape
+		ts []int
+	}{
+		{shape{1, 1}, small}, {shape{4, 16}, small}, {shape{5, 17}, small},
+		{shape{7, 33}, small}, {shape{8, 64}, small}, {shape{13, 65}, small},
+		{shape{32, 96}, small}, {shape{63, 31}, few}, {shape{64, 128}, few},
+		{shape{100, 130}, few}, {shape{256, 64}, few}, {shape{257, 160}, few},
+		{shape{300, 257}, []int{1, 7}}, {shape{768, 96}, []int{1, 8}},
+		{shape{3072, 32}, []int{1, 7}}, {shape{16, 3072}, []int{1, 13}},
+		{shape{520, 80}, []int{1, 13}},
+	}
+	forEachVariant(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		for _, d := range dtypes {
+			for _, c := range cases {
+				w := randMat(rng, c.rows, c.cols, d)
+				for _, T := range c.ts {
+					ranges := [][2]int{{0, c.cols}}
+					if c.cols > 32 {
+						ranges = append(ranges, [2]int{16, c.cols - 16}, [2]int{1, c.cols - 1 - c.cols%16}, [2]int{c.cols - 17, 17})
+					}
+					for _, r := range ranges {
+						for _, off := range []int{0, 1} {
+							name := fmt.Sprintf("%v/%dx%d/T=%d/c0=%d,n=%d/off=%d", d, c.rows, c.cols, T, r[0], r[1], off)
+							testMulT(t, name, rng, &w, T, r[0], r[1], off)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func testMulT(t *testing.T, name string, rng *rand.Rand, w *Mat, T, c0, n, off int) {
+	t.Helper()
+	in := w.Rows
+	ldx, ldy := in+off+2, n+3
+	xall := randVec(rng, off+(T-1)*ldx+in)
+	x := xall[off:]
+	yall, y := guarded((T-1)*ldy+n, off)
+	MulT(y, ldy, x, ldx, T, w, c0, n)
+	checkGuards(t, yall, off, len(y), func(i int) bool { return i%ldy < n })
+	for tt := 0; tt < T; tt++ {
+		for j := 0; j < n; j++ {
+			var want, abs float64
+			for i := 0; i < in; i++ {
+				p := float64(x[tt*ldx+i]) * float64(w.At(i, c0+j))
+				want += p
+				abs += math.Abs(p)
+			}
+			if got := y[tt*ldy+j]; !near(got, want, abs) {
+				t.Fatalf("%s: y[%d, %d] = %v, want %v", name, tt, j, got, want)
+			}
+		}
+	}
+}
+
+func TestMul(t *testing.T) {
+	cases := []struct {
+		shape
+		ts []int
+	}{
+		{shape{1, 1}, []int{1, 2, 3}}, {shape{5, 16}, []int{1, 2, 5}},
+		{shape{7, 33}, []int{1, 3}}, {shape{9, 64}, []int{1, 2, 7}},
+		{shape{17, 96}, []int{1, 4, 13}}, {shape{70, 768}, []int{1, 3}},
+		{shape{130, 100}, []int{1, 2}}, {shape{11, 3072}, []int{1, 2}},
+		{shape{6, 15}, []int{1, 8}}, {shape{8, 65}, []int{1, 64}},
+	}
+	forEachVariant(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for _, d := range dtypes {
+			for _, c := range cases {
+				w := randMat(rng, c.rows, c.cols, d)
+				for _, T := range c.ts {
+					ranges := [][2]int{{0, c.rows}}
+					if c.rows > 4 {
+						ranges = append(ranges, [2]int{1, c.rows - 2}, [2]int{c.rows - 5, 5})
+					}
+					for _, r := range ranges {
+						for _, off := range []int{0, 1} {
+							name := fmt.Sprintf("%v/%dx%d/T=%d/r0=%d,n=%d/off=%d", d, c.rows, c.cols, T, r[0], r[1], off)
+							testMul(t, name, rng, &w, T, r[0], r[1], off)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func testMul(t *testing.T, name string, rng *rand.Rand, w *Mat, T, r0, n, off int) {
+	t.Helper()
+	C := w.Cols
+	ldx, ldy := C+off+1, n+2
+	xall := randVec(rng, off+(T-1)*ldx+C)
+	x := xall[off:]
+	yall, y := guarded((T-1)*ldy+n, off)
+	Mul(y, ldy, x, ldx, T, w, r0, n)
+	checkGuards(t, yall, off, len(y), func(i int) bool { return i%ldy < n })
+	for tt := 0; tt < T; tt++ {
+		for r := 0; r < n; r++ {
+			var want, abs float64
+			for j := 0; j < C; j++ {
+				p := float64(x[tt*ldx+j]) * float64(w.At(r0+r, j))
+				want += p
+				abs += math.Abs(p)
+			}
+			if got := y[tt*ldy+r]; !near(got, want, abs) {
+				t.Fatalf("%s: y[%d, %d] = %v, want %v", name, tt, r, got, want)
+			}
+		}
+	}
+}
+
+func vecLengths() []int {
+	var ls []int
+	for n := 0; n <= 70; n++ {
+		ls = append(ls, n)
+	}
+	return append(ls, 127, 128, 129, 255, 256, 257, 1000, 3071, 3072)
+}
+
+func TestDot(t *testing.T) {
+	forEachVariant(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		for _, n := range vecLengths() {
+			for _, off := range []int{0, 1, 3} {
+				a := randVec(rng, n+off)[off:]
+				b := randVec(rng, n+off)[off:]
+				var want, abs float64
+				for i := range a {
+					want += float64(a[i]) * float64(b[i])
+					abs += math.Abs(float64(a[i]) * float64(b[i]))
+				}
+				if got := Dot(a, b); !near(got, want, abs) {
+					t.Fatalf("n=%d off=%d: Dot = %v, want %v", n, off, got, want)
+				}
+			}
+		}
+	})
+}
+
+func TestAxpy(t *testing.T) {
+	forEachVariant(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		for _, n := range vecLengths() {
+			for _, off := range []int{0, 1, 3} {
+				x := randVec(rng, n+off)[off:]
+				yall, y := guarded(n, off)
+				y0 := randVec(rng, n)
+				copy(y, y0)
+				alpha := float32(rng.NormFloat64())
+				Axpy(y, alpha, x)
+				checkGuards(t, yall, off, n, func(int) bool { return true })
+				for i := range y {
+					want := float64(y0[i]) + float64(alpha)*float64(x[i])
+					abs := math.Abs(float64(y0[i])) + math.Abs(float64(alpha)*float64(x[i]))
+					if !near(y[i], want, abs) {
+						t.Fatalf("n=%d off=%d: y[%d] = %v, want %v", n, off, i, y[i], want)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestChoose(t *testing.T) {
+	best := impls[len(impls)-1].name
+	for _, c := range []struct{ want, got string }{
+		{"", best}, {"bogus", best}, {"generic", "generic"}, {"avx512", best},
+	} {
+		if got := choose(c.want).name; got != c.got {
+			t.Errorf("choose(%q) = %s, want %s", c.want, got, c.got)
+		}
+	}
+	if got := choose("avx2").name; got != "avx2" && got != "generic" {
+		t.Errorf("choose(avx2) = %s", got)
+	}
+	if len(impls) > 1 && choose("avx2").name != "avx2" {
+		t.Errorf("choose(avx2) = %s with avx2 available", choose("avx2").name)
+	}
+	t.Logf("kernels: %s (available: %d families)", Name(), len(impls))
+}
+
+func TestQuantize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, d := range []DType{F32, F16, BF16} {
+		w := randMat(rng, 24, 64, d)
+		q, err := Quantize(&w)
+		if err != nil {
+			t.Fatalf("%v: %v", d, err)
+		}
+		if q.DType != Q8 || len(q.Q) != 24*64 || len(q.Scale) != 24*64/QBlock {
+			t.Fatalf("%v: bad Q8 result %v %d %d", d, q.DType, len(q.Q), len(q.Scale))
+		}
+		var maxErr float64
+		for b := range q.Scale {
+			amax := float32(0)
+			for e := 0; e < QBlock; e++ {
+				amax = max(amax, float32(math.Abs(float64(elem(&w, b*QBlock+e)))))
+			}
+			if q.Scale[b] != amax/127 {
+				t.Fatalf("%v: scale[%d] = %v, want %v", d, b, q.Scale[b], amax/127)
+			}
+			for e := 0; e < QBlock; e++ {
+				k := b*QBlock + e
+				diff := math.Abs(float64(elem(&q, k)) - float64(elem(&w, k)))
+				if diff > float64(q.Scale[b])*0.5001 {
+					t.Fatalf("%v: element %d round-trip error %v > scale/2 = %v", d, k, diff, q.Scale[b]/2)
+				}
+				maxErr = max(maxErr, diff/float64(amax))
+			}
+		}
+		t.Logf("%v: max round-trip error %.4f of block max (bound 1/254 = %.4f)", d, maxErr, 1.0/254)
+	}
+	w := randMat(rng, 3, 5, F32)
+	if _, err := Quantize(&w); err == nil {
+		t.Error("Quantize(3x5) succeeded, want error (15 elements not a multiple of 32)")
+	}
+	z := Mat{Rows: 1, Cols: 32, DType: F32, F32: make([]float32, 32)}
+	if q, err := Quantize(&z); err != nil || q.Scale[0] != 0 || q.At(0, 5) != 0 {
+		t.Errorf("Quantize(zeros) = %v, %v", q, err)
+	}
+	z.F32[3] = float32(math.Inf(1))
+	if _, err := Quantize(&z); err == nil {
+		t.Error("Quantize(Inf) succeeded, want error")
+	}
+}

@@ -1,0 +1,198 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Four dot products y[r] = Σ_j W[r, j]·x[j], r < 4, 16 elements per step
+// (row r's accumulators in Y(2r), Y(2r+1)); see rowdot_avx512_amd64.s.
+//
+// Registers: DI y, SI x chunk, DX W chunk of row 0, BX ldw, R9 3·ldw,
+// CX elements left, Y8, Y9 x chunk.
+
+#define PROLOGUE \
+	MOVQ   y+0(FP), DI; \
+	MOVQ   x+8(FP), SI; \
+	MOVQ   w+16(FP), DX; \
+	MOVQ   ldw+32(FP), BX; \
+	MOVQ   n+40(FP), CX; \
+	LEAQ   (BX)(BX*2), R9; \
+	VXORPS Y0, Y0, Y0; \
+	VXORPS Y1, Y1, Y1; \
+	VXORPS Y2, Y2, Y2; \
+	VXORPS Y3, Y3, Y3; \
+	VXORPS Y4, Y4, Y4; \
+	VXORPS Y5, Y5, Y5; \
+	VXORPS Y6, Y6, Y6; \
+	VXORPS Y7, Y7, Y7
+
+// STORE4 reduces the row sums (Y0+Y1, Y2+Y3, Y4+Y5, Y6+Y7) and stores them at y.
+#define STORE4 \
+	VADDPS       Y1, Y0, Y0; \
+	VADDPS       Y3, Y2, Y2; \
+	VADDPS       Y5, Y4, Y4; \
+	VADDPS       Y7, Y6, Y6; \
+	VEXTRACTF128 $1, Y0, X1; \
+	VEXTRACTF128 $1, Y2, X3; \
+	VEXTRACTF128 $1, Y4, X5; \
+	VEXTRACTF128 $1, Y6, X7; \
+	VADDPS       X1, X0, X0; \
+	VADDPS       X3, X2, X2; \
+	VADDPS       X5, X4, X4; \
+	VADDPS       X7, X6, X6; \
+	VHADDPS      X2, X0, X0; \
+	VHADDPS      X6, X4, X4; \
+	VHADDPS      X4, X0, X0; \
+	VMOVUPS      X0, (DI); \
+	VZEROUPPER
+
+// ROW2 accumulates the converted row chunk in t0, t1 into r0, r1.
+#define ROW2(t0, t1, r0, r1) \
+	VFMADD231PS t0, Y8, r0; \
+	VFMADD231PS t1, Y9, r1
+
+// func rowdotF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+TEXT ·rowdotF32AVX2(SB), NOSPLIT, $0-48
+	PROLOGUE
+	TESTQ CX, CX
+	JZ    done
+
+loop:
+	VMOVUPS     (SI), Y8
+	VMOVUPS     32(SI), Y9
+	VFMADD231PS (DX), Y8, Y0
+	VFMADD231PS 32(DX), Y9, Y1
+	VFMADD231PS (DX)(BX*1), Y8, Y2
+	VFMADD231PS 32(DX)(BX*1), Y9, Y3
+	VFMADD231PS (DX)(BX*2), Y8, Y4
+	VFMADD231PS 32(DX)(BX*2), Y9, Y5
+	VFMADD231PS (DX)(R9*1), Y8, Y6
+	VFMADD231PS 32(DX)(R9*1), Y9, Y7
+	ADDQ        $64, SI
+	ADDQ        $64, DX
+	SUBQ        $16, CX
+	JNZ         loop
+
+done:
+	STORE4
+	RET
+
+// func rowdotF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+TEXT ·rowdotF16AVX2(SB), NOSPLIT, $0-48
+	PROLOGUE
+	TESTQ CX, CX
+	JZ    done
+
+loop:
+	VMOVUPS   (SI), Y8
+	VMOVUPS   32(SI), Y9
+	VCVTPH2PS (DX), Y10
+	VCVTPH2PS 16(DX), Y11
+	VCVTPH2PS (DX)(BX*1), Y12
+	VCVTPH2PS 16(DX)(BX*1), Y13
+	VCVTPH2PS (DX)(BX*2), Y14
+	VCVTPH2PS 16(DX)(BX*2), Y15
+	ROW2(Y10, Y11, Y0, Y1)
+	ROW2(Y12, Y13, Y2, Y3)
+	ROW2(Y14, Y15, Y4, Y5)
+	VCVTPH2PS (DX)(R9*1), Y10
+	VCVTPH2PS 16(DX)(R9*1), Y11
+	ROW2(Y10, Y11, Y6, Y7)
+	ADDQ      $64, SI
+	ADDQ      $32, DX
+	SUBQ      $16, CX
+	JNZ       loop
+
+done:
+	STORE4
+	RET
+
+// func rowdotBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+TEXT ·rowdotBF16AVX2(SB), NOSPLIT, $0-48
+	PROLOGUE
+	TESTQ CX, CX
+	JZ    done
+
+loop:
+	VMOVUPS   (SI), Y8
+	VMOVUPS   32(SI), Y9
+	VPMOVZXWD (DX), Y10
+	VPMOVZXWD 16(DX), Y11
+	VPMOVZXWD (DX)(BX*1), Y12
+	VPMOVZXWD 16(DX)(BX*1), Y13
+	VPMOVZXWD (DX)(BX*2), Y14
+	VPMOVZXWD 16(DX)(BX*2), Y15
+	VPSLLD    $16, Y10, Y10
+	VPSLLD    $16, Y11, Y11
+	VPSLLD    $16, Y12, Y12
+	VPSLLD    $16, Y13, Y13
+	VPSLLD    $16, Y14, Y14
+	VPSLLD    $16, Y15, Y15
+	ROW2(Y10, Y11, Y0, Y1)
+	ROW2(Y12, Y13, Y2, Y3)
+	ROW2(Y14, Y15, Y4, Y5)
+	VPMOVZXWD (DX)(R9*1), Y10
+	VPMOVZXWD 16(DX)(R9*1), Y11
+	VPSLLD    $16, Y10, Y10
+	VPSLLD    $16, Y11, Y11
+	ROW2(Y10, Y11, Y6, Y7)
+	ADDQ      $64, SI
+	ADDQ      $32, DX
+	SUBQ      $16, CX
+	JNZ       loop
+
+done:
+	STORE4
+	RET
+
+// QROW adds one row's 32-element block into acc: acc += s·(q·x), q at register q, x in Y8-Y11.
+#define QROW(q, sc, acc) \
+	VPMOVSXBD    (q), Y12; \
+	VPMOVSXBD    8(q), Y13; \
+	VCVTDQ2PS    Y12, Y12; \
+	VCVTDQ2PS    Y13, Y13; \
+	VMULPS       Y12, Y8, Y12; \
+	VFMADD231PS  Y13, Y9, Y12; \
+	VPMOVSXBD    16(q), Y13; \
+	VPMOVSXBD    24(q), Y14; \
+	VCVTDQ2PS    Y13, Y13; \
+	VCVTDQ2PS    Y14, Y14; \
+	VFMADD231PS  Y13, Y10, Y12; \
+	VFMADD231PS  Y14, Y11, Y12; \
+	VBROADCASTSS sc, Y15; \
+	VFMADD231PS  Y15, Y12, acc
+
+// func rowdotQ8AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+//
+// 32 elements (one scale block) per step; row sums in Y0, Y2, Y4, Y6.
+// Extra registers: AX scale of the block in row 0, R14 scale row stride
+// (ldw/8 bytes), R15 3·R14, R10 W chunk of row r.
+TEXT ·rowdotQ8AVX2(SB), NOSPLIT, $0-48
+	PROLOGUE
+	MOVQ  s+24(FP), AX
+	MOVQ  BX, R14
+	SHRQ  $3, R14
+	LEAQ  (R14)(R14*2), R15
+	TESTQ CX, CX
+	JZ    done
+
+loop:
+	VMOVUPS (SI), Y8
+	VMOVUPS 32(SI), Y9
+	VMOVUPS 64(SI), Y10
+	VMOVUPS 96(SI), Y11
+	MOVQ    DX, R10
+	QROW(R10, (AX), Y0)
+	ADDQ    BX, R10
+	QROW(R10, (AX)(R14*1), Y2)
+	ADDQ    BX, R10
+	QROW(R10, (AX)(R14*2), Y4)
+	ADDQ    BX, R10
+	QROW(R10, (AX)(R15*1), Y6)
+	ADDQ    $128, SI
+	ADDQ    $32, DX
+	ADDQ    $4, AX
+	SUBQ    $32, CX
+	JNZ     loop
+
+done:
+	STORE4
+	RET

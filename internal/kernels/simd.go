@@ -1,0 +1,316 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// simd is a family of SIMD building blocks (written in assembly, see
+// kernels_amd64.go) and the Go code that drives them over whole products:
+// ranges, tails, cache blocking and packing are all done here, so the
+// assembly only ever sees full, aligned-enough blocks.
+type simd struct {
+	// gemv[d] computes, for j < n (a multiple of 16),
+	//	y[j] += Σ_{i<rows} x[i]·W[i, j]   (rows a multiple of 4)
+	// with w pointing at W[0, 0] of a dtype-d matrix with row stride ldw bytes.
+	// For Q8, s points at the scale of the block holding element 0 of row 0 of
+	// the matrix, j0 is the column of w within its row (j0%16 == 0) and the
+	// matrix row length is a multiple of 32.
+	gemv [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+	// rowdot[d] computes y[r] = Σ_{j<n} W[r, j]·x[j] for r < 4, n a multiple of
+	// 16 (32 for Q8, whose s points at the first scale of row 0).
+	rowdot [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+	// gemm computes the mr×nr block c (row stride ldc bytes) = [c +] a·b for
+	// a mr×kc (row stride lda bytes) and b a packed kc×nr panel.
+	gemm   func(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
+	nr     int
+	cvtF16 func(dst *float32, src *uint16, n int)            // n%8 == 0
+	cvtBF  func(dst *float32, src *uint16, n int)            // n%8 == 0
+	cvtQ8  func(dst *float32, q *int8, s *float32, e0, n int) // n%16 == 0, e0%16 == 0
+	dot    func(a, b *float32, n int) float32
+	axpy   func(y *float32, alpha float32, x *float32, n int)
+}
+
+const (
+	mr = 6   // tokens per gemm micro-kernel
+	kc = 256 // rows of W per packed panel
+)
+
+func (s *simd) impl(name string) impl {
+	return impl{name: name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS}
+}
+
+func (s *simd) dotS(a, b []float32) float32 {
+	if len(a) == 0 {
+		return 0
+	}
+	_ = b[len(a)-1]
+	return s.dot(&a[0], &b[0], len(a))
+}
+
+func (s *simd) axpyS(y []float32, alpha float32, x []float32) {
+	if len(y) == 0 {
+		return
+	}
+	_ = x[len(y)-1]
+	s.axpy(&y[0], alpha, &x[0], len(y))
+}
+
+// esize is the size in bytes of one stored element.
+func esize(d DType) int {
+	switch d {
+	case F32:
+		return 4
+	case F16, BF16:
+		return 2
+	}
+	return 1
+}
+
+// storage returns the element count of m's data and panics if it cannot hold
+// Rows×Cols elements (or their Q8 scales): the assembly must never read past it.
+func storage(m *Mat) {
+	n := m.Rows * m.Cols
+	var have int
+	switch m.DType {
+	case F32:
+		have = len(m.F32)
+	case F16, BF16:
+		have = len(m.U16)
+	case Q8:
+		have = len(m.Q)
+		if len(m.Scale) < (n+QBlock-1)/QBlock {
+			have = -1
+		}
+	default:
+		panic(fmt.Sprintf("kernels: unknown dtype %d", m.DType))
+	}
+	if have < n || m.Rows < 0 || m.Cols < 0 {
+		panic(fmt.Sprintf("kernels: %v matrix [%d, %d] storage too short", m.DType, m.Rows, m.Cols))
+	}
+}
+
+// ptr returns the address of element k of m.
+func ptr(m *Mat, k int) unsafe.Pointer {
+	switch m.DType {
+	case F32:
+		return unsafe.Pointer(&m.F32[k])
+	case F16, BF16:
+		return unsafe.Pointer(&m.U16[k])
+	}
+	return unsafe.Pointer(&m.Q[k])
+}
+
+// checkRange panics unless T rows of n outputs (stride ldy) and T rows of
+// in inputs (stride ldx) fit in y and x.
+func checkRange(y []float32, ldy int, x []float32, ldx, T, n, in int) {
+	if ldy < 0 || ldx < 0 || len(y) < (T-1)*ldy+n || len(x) < (T-1)*ldx+in {
+		panic(fmt.Sprintf("kernels: slices too short: len(y)=%d ldy=%d len(x)=%d ldx=%d T=%d n=%d in=%d", len(y), ldy, len(x), ldx, T, n, in))
+	}
+}
+
+func (s *simd) mulT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
+	if T <= 0 || n <= 0 {
+		return
+	}
+	storage(w)
+	if c0 < 0 || c0+n > w.Cols {
+		panic(fmt.Sprintf("kernels: columns %d..%d out of range [0, %d)", c0, c0+n, w.Cols))
+	}
+	checkRange(y, ldy, x, ldx, T, n, w.Rows)
+	if T == 1 {
+		s.gemv1(y[:n], x[:w.Rows], w, c0)
+		return
+	}
+	s.gemmT(y, ldy, x, ldx, T, w, c0, n)
+}
+
+// gemv1 computes y[j] = Σ_i x[i]·W[i, c0+j]: batch-1 decode, memory-bound.
+// The assembly streams 4 rows of W at a time into y (kept in L1).
+func (s *simd) gemv1(y, x []float32, w *Mat, c0 int) {
+	n := len(y)
+	clear(y)
+	rows := w.Rows
+	r4, n16 := rows&^3, n&^15
+	var sc *float32
+	if w.DType == Q8 {
+		if w.Cols%32 != 0 || c0%16 != 0 {
+			n16 = 0
+		} else if len(w.Scale) > 0 {
+			sc = &w.Scale[0]
+		}
+	}
+	if r4 > 0 && n16 > 0 {
+		s.gemv[w.DType](&y[0], &x[0], ptr(w, c0), sc, r4, w.Cols*esize(w.DType), n16, c0)
+	} else {
+		r4 = 0
+	}
+	addRows(y[:n16], x, w, r4, rows, c0)
+	addRows(y[n16:], x, w, 0, rows, c0+n16)
+}
+
+// addRows computes y[j] += Σ_{i0≤i<i1} x[i]·W[i, c0+j]: the scalar tails.
+func addRows(y, x []float32, w *Mat, i0, i1, c0 int) {
+	if len(y) == 0 {
+		return
+	}
+	for i := i0; i < i1; i++ {
+		xi, k := x[i], i*w.Cols+c0
+		for j := range y {
+			y[j] += xi * elem(w, k+j)
+		}
+	}
+}
+
+// gemmBuf is the per-call scratch of gemmT: one packed panel of W, the
+// zero-padded tail rows of x and a tile for partial output blocks.
+type gemmBuf struct {
+	b    [kc * 64]float32
+	xpad [mr * kc]float32
+	tile [mr * 64]float32
+}
+
+var gemmPool = sync.Pool{New: func() any { return new(gemmBuf) }}
+
+// gemmT is MulT for T > 1. Loops, outer to inner: blocks of kc rows of W
+// (the x block, T×kc, stays in L2); panels of nr columns, packed to float32
+// once (converting F16/BF16/Q8 here, within the cache block); groups of mr
+// tokens, each one micro-kernel call over the whole panel.
+func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
+	nr := s.nr
+	buf := gemmPool.Get().(*gemmBuf)
+	defer gemmPool.Put(buf)
+	K := w.Rows
+	tfull := T - T%mr
+	for k0 := 0; k0 < K; k0 += kc {
+		kb := min(kc, K-k0)
+		acc := 0
+		if k0 > 0 {
+			acc = 1
+		}
+		if tfull < T {
+			clear(buf.xpad[:])
+			for r := 0; r < T-tfull; r++ {
+				copy(buf.xpad[r*kc:r*kc+kb], x[(tfull+r)*ldx+k0:])
+			}
+		}
+		for j0 := 0; j0 < n; j0 += nr {
+			nb := min(nr, n-j0)
+			s.pack(buf.b[:kb*nr], w, k0, c0+j0, nb, nr)
+			for t0 := 0; t0 < T; t0 += mr {
+				a, lda := &buf.xpad[0], kc*4
+				if t0 < tfull {
+					a, lda = &x[t0*ldx+k0], ldx*4
+				}
+				if t0 < tfull && nb == nr {
+					s.gemm(&y[t0*ldy+j0], ldy*4, a, lda, &buf.b[0], kb, acc)
+					continue
+				}
+				s.gemm(&buf.tile[0], nr*4, a, lda, &buf.b[0], kb, 0)
+				for r := 0; r < min(mr, T-t0); r++ {
+					yr := y[(t0+r)*ldy+j0 : (t0+r)*ldy+j0+nb]
+					tr := buf.tile[r*nr : r*nr+nb]
+					if acc == 0 {
+						copy(yr, tr)
+						continue
+					}
+					for j, v := range tr {
+						yr[j] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// pack writes rows k0.. of W[:, j:j+nb] as float32 into the kb×nr panel dst,
+// zero-filling columns nb..nr.
+func (s *simd) pack(dst []float32, w *Mat, k0, j, nb, nr int) {
+	for i := 0; i*nr < len(dst); i++ {
+		row := dst[i*nr : (i+1)*nr]
+		s.convert(row[:nb], w, (k0+i)*w.Cols+j)
+		clear(row[nb:])
+	}
+}
+
+// convert writes len(dst) elements of w starting at row-major index k into dst.
+func (s *simd) convert(dst []float32, w *Mat, k int) {
+	n, m := len(dst), 0
+	switch w.DType {
+	case F32:
+		copy(dst, w.F32[k:k+n])
+		return
+	case F16:
+		if m = n &^ 7; m > 0 {
+			s.cvtF16(&dst[0], &w.U16[k], m)
+		}
+	case BF16:
+		if m = n &^ 7; m > 0 {
+			s.cvtBF(&dst[0], &w.U16[k], m)
+		}
+	case Q8:
+		if m = n &^ 15; m > 0 && k%16 == 0 {
+			s.cvtQ8(&dst[0], &w.Q[k], &w.Scale[0], k, m)
+		} else {
+			m = 0
+		}
+	}
+	for j := m; j < n; j++ {
+		dst[j] = elem(w, k+j)
+	}
+}
+
+func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int) {
+	if T <= 0 || n <= 0 {
+		return
+	}
+	storage(w)
+	if r0 < 0 || r0+n > w.Rows {
+		panic(fmt.Sprintf("kernels: rows %d..%d out of range [0, %d)", r0, r0+n, w.Rows))
+	}
+	C := w.Cols
+	checkRange(y, ldy, x, ldx, T, n, C)
+	m := C &^ 15 // columns done in assembly
+	if w.DType == Q8 && C%32 != 0 {
+		m = 0
+	}
+	ldw := C * esize(w.DType)
+	var out [4]float32
+	// Blocks of 64 rows (at most 192 KiB of F32 for C=768) stay in L2
+	// while every token's logits are taken from them.
+	const rb = 64
+	for b0 := 0; b0 < n; b0 += rb {
+		b1 := min(n, b0+rb)
+		for t := 0; t < T; t++ {
+			xt := x[t*ldx : t*ldx+C]
+			yt := y[t*ldy : t*ldy+n]
+			r := b0
+			if m > 0 {
+				for ; r+4 <= b1; r += 4 {
+					var sc *float32
+					if w.DType == Q8 {
+						sc = &w.Scale[(r0+r)*C/QBlock]
+					}
+					s.rowdot[w.DType](&out[0], &xt[0], ptr(w, (r0+r)*C), sc, ldw, m)
+					for q := range out {
+						yt[r+q] = out[q] + dotRow(w, r0+r+q, m, xt)
+					}
+				}
+			}
+			for ; r < b1; r++ {
+				yt[r] = dotRow(w, r0+r, 0, xt)
+			}
+		}
+	}
+}
+
+// dotRow returns Σ_{j0≤j<len(x)} W[r, j]·x[j]: the scalar tails.
+func dotRow(w *Mat, r, j0 int, x []float32) float32 {
+	var sum float32
+	k := r * w.Cols
+	for j := j0; j < len(x); j++ {
+		sum += elem(w, k+j) * x[j]
+	}
+	return sum
+}
