@@ -147,3 +147,33 @@ func TestContextAndVocabErrors(t *testing.T) {
 		t.Error("a token past the full context was accepted")
 	}
 }
+
+// TestQuantized8 measures the logit error of int8 weights (one scale per 32)
+// against the float64 reference. It is a loss of precision by design; the
+// bound only catches a broken quantizer or kernel.
+func TestQuantized8(t *testing.T) {
+	g := loadGolden(t)
+	m := openTiny(t, "f32", Options{Quantize8: true})
+	if m.Head.E.DType.String() != "Q8" || m.Blocks[0].MLP.CFc.W.DType.String() != "Q8" {
+		t.Fatalf("matrices not quantized: head %s, c_fc %s", m.Head.E.DType, m.Blocks[0].MLP.CFc.W.DType)
+	}
+	V := m.Config.VocabSize
+	st := m.NewState(2)
+	defer st.Close()
+	var worst float64
+	for _, c := range g.Cases["f32"] {
+		st.Truncate(0)
+		all, err := st.Forward(c.IDs, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pos := range c.IDs {
+			diff, scale := maxErr(all[pos*V:(pos+1)*V], c.Logits[pos])
+			worst = max(worst, diff/scale)
+		}
+	}
+	t.Logf("q8: worst logit error %.3g of the largest |logit|", worst)
+	if worst > 0.05 {
+		t.Errorf("q8 logit error %.3g of max |logit| exceeds 5%%", worst)
+	}
+}
