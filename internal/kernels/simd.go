@@ -25,8 +25,8 @@ type simd struct {
 	// a mr×kc (row stride lda bytes) and b a packed kc×nr panel.
 	gemm   func(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
 	nr     int
-	cvtF16 func(dst *float32, src *uint16, n int)            // n%8 == 0
-	cvtBF  func(dst *float32, src *uint16, n int)            // n%8 == 0
+	cvtF16 func(dst *float32, src *uint16, n int)             // n%8 == 0
+	cvtBF  func(dst *float32, src *uint16, n int)             // n%8 == 0
 	cvtQ8  func(dst *float32, q *int8, s *float32, e0, n int) // n%16 == 0, e0%16 == 0
 	dot    func(a, b *float32, n int) float32
 	axpy   func(y *float32, alpha float32, x *float32, n int)
