@@ -24,13 +24,23 @@ var shapes = map[string]struct{ layers, heads, embd int }{
 // gpt2-large, gpt2-xl and DTYPE f32 (default), f16 or bf16. The tensors are
 // serialised as a safetensors file in memory and loaded like any other.
 func Synthetic(spec string) (*Checkpoint, error) {
+	config, model, err := SyntheticFiles(spec)
+	if err != nil {
+		return nil, err
+	}
+	return FromBytes(spec, config, model, nil)
+}
+
+// SyntheticFiles returns the config.json and model.safetensors contents of
+// the synthetic checkpoint spec (see Synthetic).
+func SyntheticFiles(spec string) (config, model []byte, err error) {
 	parts := strings.Split(spec, ":")
 	if len(parts) < 2 || len(parts) > 3 || parts[0] != "synthetic" {
-		return nil, fmt.Errorf("weights: %q is not synthetic:NAME[:DTYPE]", spec)
+		return nil, nil, fmt.Errorf("weights: %q is not synthetic:NAME[:DTYPE]", spec)
 	}
 	shape, ok := shapes[parts[1]]
 	if !ok {
-		return nil, fmt.Errorf("weights: %q: unknown model %q (gpt2, distilgpt2, gpt2-medium, gpt2-large, gpt2-xl)", spec, parts[1])
+		return nil, nil, fmt.Errorf("weights: %q: unknown model %q (gpt2, distilgpt2, gpt2-medium, gpt2-large, gpt2-xl)", spec, parts[1])
 	}
 	dtype := "F32"
 	if len(parts) == 3 {
@@ -38,7 +48,7 @@ func Synthetic(spec string) (*Checkpoint, error) {
 	}
 	size := map[string]int{"F32": 4, "F16": 2, "BF16": 2}[dtype]
 	if size == 0 {
-		return nil, fmt.Errorf("weights: %q: dtype must be f32, f16 or bf16", spec)
+		return nil, nil, fmt.Errorf("weights: %q: dtype must be f32, f16 or bf16", spec)
 	}
 	cfg := map[string]any{"n_layer": shape.layers, "n_head": shape.heads, "n_embd": shape.embd,
 		"n_positions": 1024, "vocab_size": 50257, "model_type": "gpt2"}
@@ -82,6 +92,7 @@ func Synthetic(spec string) (*Checkpoint, error) {
 	data := buf[8+len(h):]
 	// LayerNorm gains of 1 keep activations in range; everything else is
 	// small noise from a fixed-seed generator.
+	f32, u16 := view[float32](data), view[uint16](data)
 	x := uint64(0x9e3779b97f4a7c15)
 	off := 0
 	for _, n := range names {
@@ -90,7 +101,7 @@ func Synthetic(spec string) (*Checkpoint, error) {
 			elems *= d
 		}
 		gain := strings.HasSuffix(n, "ln_1.weight") || strings.HasSuffix(n, "ln_2.weight") || n == "ln_f.weight"
-		for i := 0; i < elems; i++ {
+		for i := off; i < off+elems; i++ {
 			v := float32(1)
 			if !gain {
 				x ^= x << 13
@@ -98,19 +109,20 @@ func Synthetic(spec string) (*Checkpoint, error) {
 				x ^= x << 17
 				v = (float32(x>>40)/(1<<24) - 0.5) * 0.04
 			}
-			bits := math.Float32bits(v)
-			switch dtype {
-			case "F32":
-				binary.LittleEndian.PutUint32(data[off:], bits)
-			case "BF16":
-				binary.LittleEndian.PutUint16(data[off:], uint16(bits>>16))
-			case "F16":
-				binary.LittleEndian.PutUint16(data[off:], f32ToF16(v))
+			switch size {
+			case 4:
+				f32[i] = v
+			default:
+				if dtype == "BF16" {
+					u16[i] = uint16(math.Float32bits(v) >> 16)
+				} else {
+					u16[i] = f32ToF16(v)
+				}
 			}
-			off += size
 		}
+		off += elems
 	}
-	return FromBytes(spec, cfgJSON, buf, nil)
+	return cfgJSON, buf, nil
 }
 
 // f32ToF16 rounds a float32 of modest magnitude (|v| < 65504, normal or

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -177,4 +179,34 @@ func readBandwidth(threads int) float64 {
 		best = max(best, float64(4*len(buf))/time.Since(t0).Seconds()/1e9)
 	}
 	return best
+}
+
+func init() {
+	register("synthetic", "write a checkpoint of random weights with a real model's shape (for benchmarks)", runSynthetic)
+}
+
+func runSynthetic(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("synthetic", stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: gpt2 synthetic synthetic:NAME[:f32|f16|bf16] DIR")
+	}
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		fs.Usage()
+		return errUsage
+	}
+	cfg, model, err := weights.SyntheticFiles(pos[0])
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(pos[1], 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(pos[1], "config.json"), cfg, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(pos[1], "model.safetensors"), model, 0o644)
 }
