@@ -40,6 +40,8 @@ type benchReport struct {
 	BandwidthGBs     float64 `json:"bandwidth_gb_per_s"`
 	DecodeLimit      float64 `json:"decode_limit_tokens_per_s"`
 	DecodeMemoryFrac float64 `json:"decode_memory_fraction"`
+	KVCacheMB        float64 `json:"kv_cache_mb"`
+	PeakRSSMB        float64 `json:"peak_rss_mb,omitempty"`
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -130,6 +132,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	// Each decoded token streams every weight matrix once, plus on average
 	// half of the n cached keys and values of every layer.
 	r.BytesPerToken = m.Bytes() + int64(cfg.NLayer)*int64(*n/2)*int64(cfg.NEmbd)*2*4
+	r.KVCacheMB = float64(cfg.NLayer*cfg.NPositions*cfg.NEmbd*2*4) / 1e6
+	r.PeakRSSMB = peakRSS() // before the bandwidth buffer inflates it
 	r.BandwidthGBs = readBandwidth(*threads)
 	r.DecodeLimit = r.BandwidthGBs * 1e9 / float64(r.BytesPerToken)
 	r.DecodeMemoryFrac = r.DecodePerSec / r.DecodeLimit
@@ -145,7 +149,26 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("tg%d", *n), r.DecodePerSec, r.DecodeStddev)
 	fmt.Fprintf(stdout, "memory read bandwidth %.1f GB/s; %.1f MB per decoded token; limit %.1f tokens/s; decode at %.0f%% of the limit\n",
 		r.BandwidthGBs, float64(r.BytesPerToken)/1e6, r.DecodeLimit, 100*r.DecodeMemoryFrac)
+	if r.PeakRSSMB > 0 {
+		fmt.Fprintf(stdout, "peak resident memory %.0f MB (KV cache %.0f MB)\n", r.PeakRSSMB, r.KVCacheMB)
+	}
 	return nil
+}
+
+// peakRSS is the process's peak resident set in MB, where the OS reports it.
+func peakRSS() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if kb, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var n float64
+			fmt.Sscanf(strings.TrimSpace(kb), "%f", &n)
+			return n / 1e3
+		}
+	}
+	return 0
 }
 
 func meanStd(x []float64) (mean, sd float64) {
