@@ -22,7 +22,10 @@ const (
 )
 
 // gpt2 builds the embedded tokenizer once, on first use.
-var gpt2 = sync.OnceValues(func() (*Tokenizer, error) {
+var gpt2 = sync.OnceValues(buildGPT2)
+
+// buildGPT2 builds the tokenizer from the embedded ranks.
+func buildGPT2() (*Tokenizer, error) {
 	tokens, err := readRanks(r50kBase, gpt2Ranks)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: embedded r50k_base: %w", err)
@@ -36,7 +39,7 @@ var gpt2 = sync.OnceValues(func() (*Tokenizer, error) {
 	}
 	tokens = append(tokens, []byte(EndOfText))
 	return newTokenizer(ranks, nil, tokens, map[string]int{EndOfText: gpt2EOT})
-})
+}
 
 // GPT2 returns the tokenizer of OpenAI's GPT-2 models (tiktoken's "gpt2",
 // alias r50k_base: 50257 tokens, <|endoftext|> = 50256) from ranks embedded in

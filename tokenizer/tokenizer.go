@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dlclark/regexp2"
 	"github.com/pkoukk/tiktoken-go"
 )
 
@@ -35,6 +36,9 @@ type Tokenizer struct {
 	// rankToID maps tiktoken's rank (its merge priority, which tiktoken also
 	// returns as the token) to our token id; nil when ranks are ids.
 	rankToID []int
+
+	ranks   map[string]int  // mergeable token bytes -> rank, for mergeLong
+	pattern *regexp2.Regexp // gpt2Pattern, for appendSplit
 
 	tokens   [][]byte // [V] raw bytes of each id; nil for an unused id
 	specials []special
@@ -63,10 +67,16 @@ func newTokenizer(ranks map[string]int, rankToID []int, tokens [][]byte, special
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
+	pattern, err := compilePattern()
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
 	enc := &tiktoken.Encoding{Name: "gpt2", PatStr: gpt2Pattern, MergeableRanks: ranks, SpecialTokens: specials}
 	t := &Tokenizer{
 		bpe:      tiktoken.NewTiktoken(core, enc, map[string]any{}),
 		rankToID: rankToID,
+		ranks:    ranks,
+		pattern:  pattern,
 		tokens:   tokens,
 		eot:      -1,
 	}
@@ -140,7 +150,14 @@ func (t *Tokenizer) appendOrdinary(ids []int, text string) []int {
 	if text == "" {
 		return ids
 	}
-	ranks := t.bpe.EncodeOrdinary(text)
+	if mayHaveLongPiece(text) {
+		return t.appendSplit(ids, text)
+	}
+	return t.appendRanks(ids, t.bpe.EncodeOrdinary(text))
+}
+
+// appendRanks appends the ids of tiktoken ranks to ids.
+func (t *Tokenizer) appendRanks(ids []int, ranks []int) []int {
 	if t.rankToID == nil {
 		return append(ids, ranks...)
 	}
