@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -112,10 +113,86 @@ func near(got float32, want, abs float64) bool {
 
 type shape struct{ rows, cols int }
 
-func TestMulT(t *testing.T) {
+// prodCase is one MulT or Mul call with its exact (float64) answer, computed
+// once and shared by all variants.
+type prodCase struct {
+	name          string
+	w             *Mat
+	T, lo, n, off int
+	x             []float32 // starts at the (possibly unaligned) first input
+	ldx, ldy      int
+	want, abs     []float64 // [T*n]: exact result and Σ|terms|
+}
+
+// dense returns w as a float64 matrix.
+func dense(w *Mat) []float64 {
+	d := make([]float64, w.Rows*w.Cols)
+	for k := range d {
+		d[k] = float64(elem(w, k))
+	}
+	return d
+}
+
+// newProdCase builds a case; trans selects Mul (rows lo..lo+n dotted with x)
+// instead of MulT (columns lo..lo+n).
+func newProdCase(rng *rand.Rand, w *Mat, wd []float64, T, lo, n, off int, trans bool) prodCase {
+	in := w.Rows
+	if trans {
+		in = w.Cols
+	}
+	c := prodCase{w: w, T: T, lo: lo, n: n, off: off, ldx: in + off + 2, ldy: n + 3}
+	kind := "MulT"
+	if trans {
+		kind = "Mul"
+	}
+	c.name = fmt.Sprintf("%s/%v/%dx%d/T=%d/lo=%d,n=%d/off=%d", kind, w.DType, w.Rows, w.Cols, T, lo, n, off)
+	c.x = randVec(rng, off+(T-1)*c.ldx+in)[off:]
+	c.want, c.abs = make([]float64, T*n), make([]float64, T*n)
+	for t := 0; t < T; t++ {
+		xt := c.x[t*c.ldx : t*c.ldx+in]
+		for j := 0; j < n; j++ {
+			var sum, abs float64
+			for i, xi := range xt {
+				var wij float64
+				if trans {
+					wij = wd[(lo+j)*w.Cols+i]
+				} else {
+					wij = wd[i*w.Cols+lo+j]
+				}
+				p := float64(xi) * wij
+				sum += p
+				abs += math.Abs(p)
+			}
+			c.want[t*n+j], c.abs[t*n+j] = sum, abs
+		}
+	}
+	return c
+}
+
+func (c *prodCase) run(t *testing.T, trans bool) {
+	t.Helper()
+	yall, y := guarded((c.T-1)*c.ldy+c.n, c.off)
+	if trans {
+		Mul(y, c.ldy, c.x, c.ldx, c.T, c.w, c.lo, c.n)
+	} else {
+		MulT(y, c.ldy, c.x, c.ldx, c.T, c.w, c.lo, c.n)
+	}
+	checkGuards(t, yall, c.off, len(y), func(i int) bool { return i%c.ldy < c.n })
+	for tt := 0; tt < c.T; tt++ {
+		for j := 0; j < c.n; j++ {
+			if got := y[tt*c.ldy+j]; !near(got, c.want[tt*c.n+j], c.abs[tt*c.n+j]) {
+				t.Fatalf("%s: y[%d, %d] = %v, want %v", c.name, tt, j, got, c.want[tt*c.n+j])
+			}
+		}
+	}
+}
+
+// mulTCases covers T in {1,2,3,4,5,7,8,13,64}, lengths from 1 to 3072,
+// aligned and unaligned column ranges and slices, for every dtype.
+var mulTCases = sync.OnceValue(func() []prodCase {
 	small := []int{1, 2, 3, 4, 5, 7, 8, 13, 64}
 	few := []int{1, 2, 7, 13}
-	cases := []struct {
+	shapes := []struct {
 		shape
 		ts []int
 	}{
@@ -127,54 +204,29 @@ func TestMulT(t *testing.T) {
 		{shape{3072, 32}, []int{1, 7}}, {shape{16, 3072}, []int{1, 13}},
 		{shape{520, 80}, []int{1, 13}},
 	}
-	forEachVariant(t, func(t *testing.T) {
-		rng := rand.New(rand.NewPCG(1, 2))
-		for _, d := range dtypes {
-			for _, c := range cases {
-				w := randMat(rng, c.rows, c.cols, d)
-				for _, T := range c.ts {
-					ranges := [][2]int{{0, c.cols}}
-					if c.cols > 32 {
-						ranges = append(ranges, [2]int{16, c.cols - 16}, [2]int{1, c.cols - 1 - c.cols%16}, [2]int{c.cols - 17, 17})
-					}
-					for _, r := range ranges {
-						for _, off := range []int{0, 1} {
-							name := fmt.Sprintf("%v/%dx%d/T=%d/c0=%d,n=%d/off=%d", d, c.rows, c.cols, T, r[0], r[1], off)
-							testMulT(t, name, rng, &w, T, r[0], r[1], off)
-						}
-					}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var cases []prodCase
+	for _, d := range dtypes {
+		for _, s := range shapes {
+			w := randMat(rng, s.rows, s.cols, d)
+			wd := dense(&w)
+			for _, T := range s.ts {
+				ranges := [][2]int{{0, s.cols}}
+				if s.cols > 32 {
+					ranges = append(ranges, [2]int{16, s.cols - 16}, [2]int{1, s.cols - 1 - s.cols%16}, [2]int{s.cols - 17, 17})
+				}
+				for i, r := range ranges {
+					cases = append(cases, newProdCase(rng, &w, wd, T, r[0], r[1], (i+T)%2, false))
 				}
 			}
 		}
-	})
-}
-
-func testMulT(t *testing.T, name string, rng *rand.Rand, w *Mat, T, c0, n, off int) {
-	t.Helper()
-	in := w.Rows
-	ldx, ldy := in+off+2, n+3
-	xall := randVec(rng, off+(T-1)*ldx+in)
-	x := xall[off:]
-	yall, y := guarded((T-1)*ldy+n, off)
-	MulT(y, ldy, x, ldx, T, w, c0, n)
-	checkGuards(t, yall, off, len(y), func(i int) bool { return i%ldy < n })
-	for tt := 0; tt < T; tt++ {
-		for j := 0; j < n; j++ {
-			var want, abs float64
-			for i := 0; i < in; i++ {
-				p := float64(x[tt*ldx+i]) * float64(w.At(i, c0+j))
-				want += p
-				abs += math.Abs(p)
-			}
-			if got := y[tt*ldy+j]; !near(got, want, abs) {
-				t.Fatalf("%s: y[%d, %d] = %v, want %v", name, tt, j, got, want)
-			}
-		}
 	}
-}
+	return cases
+})
 
-func TestMul(t *testing.T) {
-	cases := []struct {
+// mulCases does the same for Mul, whose ranges are rows.
+var mulCases = sync.OnceValue(func() []prodCase {
+	shapes := []struct {
 		shape
 		ts []int
 	}{
@@ -184,50 +236,46 @@ func TestMul(t *testing.T) {
 		{shape{130, 100}, []int{1, 2}}, {shape{11, 3072}, []int{1, 2}},
 		{shape{6, 15}, []int{1, 8}}, {shape{8, 65}, []int{1, 64}},
 	}
-	forEachVariant(t, func(t *testing.T) {
-		rng := rand.New(rand.NewPCG(3, 4))
-		for _, d := range dtypes {
-			for _, c := range cases {
-				w := randMat(rng, c.rows, c.cols, d)
-				for _, T := range c.ts {
-					ranges := [][2]int{{0, c.rows}}
-					if c.rows > 4 {
-						ranges = append(ranges, [2]int{1, c.rows - 2}, [2]int{c.rows - 5, 5})
-					}
-					for _, r := range ranges {
-						for _, off := range []int{0, 1} {
-							name := fmt.Sprintf("%v/%dx%d/T=%d/r0=%d,n=%d/off=%d", d, c.rows, c.cols, T, r[0], r[1], off)
-							testMul(t, name, rng, &w, T, r[0], r[1], off)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var cases []prodCase
+	for _, d := range dtypes {
+		for _, s := range shapes {
+			w := randMat(rng, s.rows, s.cols, d)
+			wd := dense(&w)
+			for _, T := range s.ts {
+				ranges := [][2]int{{0, s.rows}}
+				if s.rows > 4 {
+					ranges = append(ranges, [2]int{1, s.rows - 2}, [2]int{s.rows - 5, 5})
+				}
+				for i, r := range ranges {
+					for off := range 2 {
+						if s.cols < 1000 || off == (i+T)%2 {
+							cases = append(cases, newProdCase(rng, &w, wd, T, r[0], r[1], off, true))
 						}
 					}
 				}
 			}
 		}
+	}
+	return cases
+})
+
+func TestMulT(t *testing.T) {
+	cases := mulTCases()
+	forEachVariant(t, func(t *testing.T) {
+		for i := range cases {
+			cases[i].run(t, false)
+		}
 	})
 }
 
-func testMul(t *testing.T, name string, rng *rand.Rand, w *Mat, T, r0, n, off int) {
-	t.Helper()
-	C := w.Cols
-	ldx, ldy := C+off+1, n+2
-	xall := randVec(rng, off+(T-1)*ldx+C)
-	x := xall[off:]
-	yall, y := guarded((T-1)*ldy+n, off)
-	Mul(y, ldy, x, ldx, T, w, r0, n)
-	checkGuards(t, yall, off, len(y), func(i int) bool { return i%ldy < n })
-	for tt := 0; tt < T; tt++ {
-		for r := 0; r < n; r++ {
-			var want, abs float64
-			for j := 0; j < C; j++ {
-				p := float64(x[tt*ldx+j]) * float64(w.At(r0+r, j))
-				want += p
-				abs += math.Abs(p)
-			}
-			if got := y[tt*ldy+r]; !near(got, want, abs) {
-				t.Fatalf("%s: y[%d, %d] = %v, want %v", name, tt, r, got, want)
-			}
+func TestMul(t *testing.T) {
+	cases := mulCases()
+	forEachVariant(t, func(t *testing.T) {
+		for i := range cases {
+			cases[i].run(t, true)
 		}
-	}
+	})
 }
 
 func vecLengths() []int {
