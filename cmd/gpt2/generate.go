@@ -28,6 +28,7 @@ type generateFlags struct {
 	format  string
 	stats   bool
 	special bool
+	dumpFlags
 }
 
 func runGenerate(args []string, stdout, stderr io.Writer) error {
@@ -45,6 +46,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.format, "format", "text", "output: text, ids or json")
 	fs.BoolVar(&f.stats, "stats", false, "print token counts and speeds to stderr")
 	fs.BoolVar(&f.special, "special", false, "treat <|endoftext|> in the prompt as the special token")
+	f.dumpFlags.add(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -111,8 +113,21 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	case "json":
 		out = &jsonWriter{w: stdout, tok: l.tok, prompt: prompt}
 	}
-	r, err := generate(st, smp, prompt, f.maxTokens, l.eot(), func(id int, _ []float32) error { return out.token(id) })
+	dump, err := f.dumpFlags.open(l, st, prompt, f.Params, f.seed)
 	if err != nil {
+		return err
+	}
+	defer dump.abort()
+	r, err := generate(st, smp, prompt, f.maxTokens, l.eot(), func(id int, logits []float32) error {
+		if err := dump.token(id, logits); err != nil {
+			return err
+		}
+		return out.token(id)
+	})
+	if err != nil {
+		return err
+	}
+	if err := dump.close(); err != nil {
 		return err
 	}
 	if err := out.finish(r.stop); err != nil {
