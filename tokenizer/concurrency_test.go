@@ -91,3 +91,12 @@ func BenchmarkBuildGPT2(b *testing.B) {
 		buildGPT2()
 	}
 }
+
+func BenchmarkEncodeProse(b *testing.B) {
+	tok := mustGPT2(b)
+	text := strings.Repeat("The quick brown fox jumps over the lazy dog; it's 2024, and we've seen 1234 such dogs.\n", 200)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		tok.Encode(text)
+	}
+}

@@ -181,11 +181,11 @@ func fromHF(vocab map[string]int, mergesTxt []byte, specials map[string]int) (*T
 // maxRank. It reports where the resulting two parts meet, or false if the loop
 // does not end in exactly two parts.
 func splitPair(piece []byte, ranks map[string]int, maxRank int) (int, bool) {
-	bounds := make([]int, len(piece)+1) // part i is piece[bounds[i]:bounds[i+1]]
-	for i := range bounds {
-		bounds[i] = i
-	}
-	rank := func(i int) int { // rank of parts i and i+1 merged, or maxRank
+	// Part i is piece[bounds[i]:bounds[i+1]]; pairRank[i] is the rank of
+	// parts i and i+1 merged, or maxRank if they cannot merge.
+	bounds := make([]int, len(piece)+1)
+	pairRank := make([]int, len(piece))
+	rank := func(i int) int {
 		if i+2 >= len(bounds) {
 			return maxRank
 		}
@@ -194,10 +194,16 @@ func splitPair(piece []byte, ranks map[string]int, maxRank int) (int, bool) {
 		}
 		return maxRank
 	}
+	for i := range bounds {
+		bounds[i] = i
+	}
+	for i := range pairRank {
+		pairRank[i] = rank(i)
+	}
 	for len(bounds) > 3 {
 		best, at := maxRank, -1
-		for i := 0; i+2 < len(bounds); i++ {
-			if r := rank(i); r < best {
+		for i, r := range pairRank[:len(bounds)-2] {
+			if r < best {
 				best, at = r, i
 			}
 		}
@@ -205,6 +211,11 @@ func splitPair(piece []byte, ranks map[string]int, maxRank int) (int, bool) {
 			return 0, false
 		}
 		bounds = append(bounds[:at+1], bounds[at+2:]...)
+		pairRank = append(pairRank[:at+1], pairRank[at+2:]...)
+		pairRank[at] = rank(at)
+		if at > 0 {
+			pairRank[at-1] = rank(at - 1)
+		}
 	}
 	if len(bounds) != 3 {
 		return 0, false
