@@ -126,3 +126,16 @@ func BenchmarkAxpy(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkGELU uses the MLP width, 3072.
+func BenchmarkGELU(b *testing.B) {
+	x := randVec(rand.New(rand.NewPCG(3, 3)), 3072)
+	benchVariants(b, func(b *testing.B) {
+		y := make([]float32, len(x))
+		b.SetBytes(4 * 3072)
+		for b.Loop() {
+			copy(y, x)
+			GELU(y)
+		}
+	})
+}

@@ -10,9 +10,10 @@ type impl struct {
 	mul  func(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int)
 	dot  func(a, b []float32) float32
 	axpy func(y []float32, alpha float32, x []float32)
+	gelu func(x []float32)
 }
 
-var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric}
+var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric}
 
 // impls lists the families this CPU can run, in increasing order of speed.
 var impls = append([]impl{generic}, archImpls()...)

@@ -46,6 +46,7 @@ var avx512 = simd{
 	cvtQ8:  cvtQ8AVX2,
 	dot:    dotAVX512,
 	axpy:   axpyAVX512,
+	gelu:   geluAVX512,
 }
 
 // dotAVX2 and dotAVX512 return
@@ -180,3 +181,12 @@ func cvtBF16AVX2(dst *float32, src *uint16, n int)
 //
 //go:noescape
 func cvtQ8AVX2(dst *float32, q *int8, s *float32, e0, n int)
+
+// geluAVX512 applies GELU in place to n (a multiple of 8) values, in float64:
+//
+//	for i := 0; i < n; i++ { x[i] = x[i] / (1 + exp(-2·√(2/π)·(x[i] + 0.044715·x[i]³))) }
+//
+// which equals 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+//
+//go:noescape
+func geluAVX512(x *float32, n int)

@@ -392,3 +392,31 @@ func TestQuantize(t *testing.T) {
 		t.Error("Quantize(Inf) succeeded, want error")
 	}
 }
+
+func TestGELU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const n = 4099
+	in := make([]float32, n)
+	for i := range in {
+		in[i] = float32(rng.Float64()*24 - 12)
+	}
+	copy(in, []float32{0, -0, 1e-30, -1e-30, 1e-4, -1e-4, 0.5, -0.5, 3, -3, 5, -5, 8, -8, 30, 1e4, -1e4})
+	forEachVariant(t, func(t *testing.T) {
+		for _, off := range []int{0, 1} {
+			for _, m := range []int{0, 1, 7, 8, 9, 15, 16, 17, 64, n - off} {
+				x := append([]float32(nil), in[off:off+m]...)
+				GELU(x)
+				for i, got := range x {
+					v := float64(in[off+i])
+					// 0.5·v·(1+tanh(u)) written as v/(1+exp(-2u)), which does not
+					// cancel to 0 in the negative tail; 1e-12 absolute covers the
+					// generic tanh form there.
+					want := v / (1 + math.Exp(-2*0.7978845608028654*(v+0.044715*v*v*v)))
+					if d := math.Abs(float64(got) - want); d > 1e-6*math.Abs(want)+1e-12 || math.IsNaN(float64(got)) {
+						t.Fatalf("off=%d len=%d: GELU(%v) = %v, want %v (rel err %.2g)", off, m, v, got, want, d/math.Abs(want))
+					}
+				}
+			}
+		}
+	})
+}

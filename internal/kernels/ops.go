@@ -25,7 +25,10 @@ func LayerNorm(y, x, g, b []float32, eps float32) {
 
 // GELU applies the tanh form of GELU ("gelu_new") in place:
 // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-func GELU(x []float32) {
+func GELU(x []float32) { cur.gelu(x) }
+
+// geluGeneric is GELU evaluated in float64 with math.Tanh.
+func geluGeneric(x []float32) {
 	const c = 0.7978845608028654 // √(2/π)
 	for i, v := range x {
 		u := float64(v)

@@ -30,6 +30,7 @@ type simd struct {
 	cvtQ8  func(dst *float32, q *int8, s *float32, e0, n int) // n%16 == 0, e0%16 == 0
 	dot    func(a, b *float32, n int) float32
 	axpy   func(y *float32, alpha float32, x *float32, n int)
+	gelu   func(x *float32, n int) // n%8 == 0; nil: use geluGeneric
 }
 
 const (
@@ -38,7 +39,7 @@ const (
 )
 
 func (s *simd) impl(name string) impl {
-	return impl{name: name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS}
+	return impl{name: name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS}
 }
 
 func (s *simd) dotS(a, b []float32) float32 {
@@ -47,6 +48,16 @@ func (s *simd) dotS(a, b []float32) float32 {
 	}
 	_ = b[len(a)-1]
 	return s.dot(&a[0], &b[0], len(a))
+}
+
+func (s *simd) geluS(x []float32) {
+	m := 0
+	if s.gelu != nil {
+		if m = len(x) &^ 7; m > 0 {
+			s.gelu(&x[0], m)
+		}
+	}
+	geluGeneric(x[m:])
 }
 
 func (s *simd) axpyS(y []float32, alpha float32, x []float32) {
