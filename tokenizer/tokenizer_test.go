@@ -80,6 +80,13 @@ func TestTinyVocab(t *testing.T) {
 	if tok.rankToID == nil {
 		t.Fatal("tiny vocabulary should need rank remapping")
 	}
+	fromFS, err := LoadFS(os.DirFS("testdata"), "tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fromFS.Encode("the fox's 2024"), tok.Encode("the fox's 2024"); !slices.Equal(got, want) {
+		t.Errorf("LoadFS gives %v, Load %v", got, want)
+	}
 	data, err := os.ReadFile("testdata/tiny/expected.json")
 	if err != nil {
 		t.Fatal(err)
