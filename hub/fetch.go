@@ -254,7 +254,8 @@ func (f *fetcher) head(ctx context.Context, file string) (meta, error) {
 		m.etag = normalizeETag(resp.Header.Get("ETag"))
 	}
 	size := resp.Header.Get("X-Linked-Size")
-	if size == "" {
+	if size == "" && resp.StatusCode == http.StatusOK {
+		// A redirect's Content-Length is that of its own body.
 		size = resp.Header.Get("Content-Length")
 	}
 	if n, err := strconv.ParseInt(size, 10, 64); err == nil && n >= 0 {

@@ -27,14 +27,15 @@ const testCommit = "0123456789abcdef0123456789abcdef01234567"
 // files, X-Linked-Etag and X-Linked-Size; optionally LFS content is served by
 // a second server (the CDN) through a 302.
 type fakeHub struct {
-	t      *testing.T
-	repo   string            // repository id
-	files  map[string][]byte // file → content
-	lfs    map[string]bool   // files served as LFS (sha256 ETag)
-	token  string            // required when set
-	hub    *httptest.Server
-	cdn    *httptest.Server // nil: LFS content served by hub
-	cdnMap map[string][]byte
+	t       *testing.T
+	repo    string            // repository id
+	files   map[string][]byte // file → content
+	lfs     map[string]bool   // files served as LFS (sha256 ETag)
+	token   string            // required when set
+	renamed map[string]string // old repository id → new, redirected relatively
+	hub     *httptest.Server
+	cdn     *httptest.Server // nil: LFS content served by hub
+	cdnMap  map[string][]byte
 
 	mu       sync.Mutex
 	requests []string         // "HEAD file", "GET file Range=bytes=N-"
@@ -127,6 +128,10 @@ func (h *fakeHub) serveHub(w http.ResponseWriter, r *http.Request) {
 	if h.token != "" && r.Header.Get("Authorization") != "Bearer "+h.token {
 		w.Header().Set("X-Error-Message", "Invalid credentials in Authorization header")
 		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if to, ok := h.renamed[repo]; ok {
+		http.Redirect(w, r, "/"+to+"/resolve/"+rest, http.StatusTemporaryRedirect)
 		return
 	}
 	if repo != h.repo {
@@ -489,6 +494,30 @@ func TestRedirectToCDN(t *testing.T) {
 	}
 	if len(h.cdnAuth) == 0 {
 		t.Fatal("CDN saw no request")
+	}
+	for _, a := range h.cdnAuth {
+		if a != "" {
+			t.Errorf("CDN saw Authorization %q, want none", a)
+		}
+	}
+}
+
+// TestRenamedRepo checks that a relative redirect (gpt2 → openai-community/gpt2)
+// is followed with the token, and the cache keeps the requested name.
+func TestRenamedRepo(t *testing.T) {
+	root := setup(t)
+	h := newFakeHub(t, "openai-community/gpt2", true)
+	h.renamed = map[string]string{"gpt2": "openai-community/gpt2"}
+	h.token = "hf_secret"
+	dir, err := Download(context.Background(), "gpt2", h.opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(root, "models--gpt2", "snapshots", testCommit); dir != want {
+		t.Errorf("dir = %s, want %s", dir, want)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "model.safetensors")); err != nil || !bytes.Equal(got, h.files["model.safetensors"]) {
+		t.Errorf("model.safetensors differs (%v)", err)
 	}
 	for _, a := range h.cdnAuth {
 		if a != "" {
