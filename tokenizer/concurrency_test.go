@@ -14,7 +14,7 @@ import (
 func TestConcurrentEncode(t *testing.T) {
 	corpus := readCorpus(t)
 	var wg sync.WaitGroup
-	for g := range 16 {
+	for g := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
