@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// gpt2 runs the command in-process and returns stdout, stderr and the exit code.
-func gpt2(t *testing.T, args ...string) (string, string, int) {
+// runCmd runs the command in-process and returns stdout, stderr and the exit code.
+func runCmd(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(args, &out, &errb)
@@ -20,11 +20,11 @@ const tinyModel = "../../testdata/tiny/f32"
 func TestGenerateFormats(t *testing.T) {
 	// Greedy continuation of ids [0] from the NumPy reference (testdata/tiny/golden.json).
 	want := "116 116 116 116 116 116 116 116"
-	out, stderr, code := gpt2(t, "generate", "--model", tinyModel, "--prompt-ids", "0", "--temperature", "0", "--max-tokens", "8", "--format", "ids")
+	out, stderr, code := runCmd(t, "generate", "--model", tinyModel, "--prompt-ids", "0", "--temperature", "0", "--max-tokens", "8", "--format", "ids")
 	if code != 0 || strings.TrimSpace(out) != want {
 		t.Fatalf("ids: code %d, out %q, stderr %q; want %q", code, out, stderr, want)
 	}
-	out, _, code = gpt2(t, "generate", "--model", tinyModel, "--prompt-ids", "0", "--temperature", "0", "--max-tokens", "8", "--format", "json")
+	out, _, code = runCmd(t, "generate", "--model", tinyModel, "--prompt-ids", "0", "--temperature", "0", "--max-tokens", "8", "--format", "json")
 	var v struct {
 		PromptIDs []int  `json:"prompt_ids"`
 		IDs       []int  `json:"ids"`
@@ -37,9 +37,9 @@ func TestGenerateFormats(t *testing.T) {
 
 func TestGenerateSeeded(t *testing.T) {
 	args := []string{"generate", "--model", tinyModel, "--prompt-ids", "5,6,7", "--temperature", "1.5", "--top-k", "0", "--max-tokens", "20", "--format", "ids"}
-	a, _, _ := gpt2(t, append(args, "--seed", "3")...)
-	b, _, _ := gpt2(t, append(args, "--seed", "3")...)
-	c, _, _ := gpt2(t, append(args, "--seed", "4")...)
+	a, _, _ := runCmd(t, append(args, "--seed", "3")...)
+	b, _, _ := runCmd(t, append(args, "--seed", "3")...)
+	c, _, _ := runCmd(t, append(args, "--seed", "4")...)
 	if a != b || a == c {
 		t.Errorf("seed 3 twice: %q, %q; seed 4: %q", a, b, c)
 	}
@@ -48,7 +48,7 @@ func TestGenerateSeeded(t *testing.T) {
 func TestGenerateStopsAtContext(t *testing.T) {
 	// The tiny model has 64 positions: a 60-token prompt leaves room for 4 tokens.
 	ids := strings.Repeat("1,", 59) + "1"
-	out, _, code := gpt2(t, "generate", "--model", tinyModel, "--prompt-ids", ids, "--max-tokens", "50", "--format", "json", "--seed", "1")
+	out, _, code := runCmd(t, "generate", "--model", tinyModel, "--prompt-ids", ids, "--max-tokens", "50", "--format", "json", "--seed", "1")
 	var v struct {
 		IDs  []int  `json:"ids"`
 		Stop string `json:"stop_reason"`
@@ -79,16 +79,16 @@ func TestGenerateErrors(t *testing.T) {
 		{[]string{"--prompt-ids", "1", "--nope"}, "nope"},
 	} {
 		args := append([]string{"generate", "--model", tinyModel, "--format", "ids"}, tc.args...)
-		_, stderr, code := gpt2(t, args...)
+		_, stderr, code := runCmd(t, args...)
 		if code == 0 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want non-zero exit and %q", tc.args, code, stderr, tc.want)
 		}
 	}
-	_, stderr, code := gpt2(t, "generate", "--model", "/does/not/exist", "hi")
+	_, stderr, code := runCmd(t, "generate", "--model", "/does/not/exist", "hi")
 	if code == 0 || !strings.Contains(stderr, "/does/not/exist") {
 		t.Errorf("missing model: exit %d, stderr %q", code, stderr)
 	}
-	_, _, code = gpt2(t, "frobnicate")
+	_, _, code = runCmd(t, "frobnicate")
 	if code == 0 {
 		t.Error("unknown command exited 0")
 	}
