@@ -144,7 +144,7 @@ tr.inputs th,tr.nexts th{background:#f2f2f2}
 .bar{width:240px;height:12px;background:linear-gradient(to right,rgb(247,251,255),rgb(8,48,107))}
 </style></head><body>
 <h1>Logit lens: {{.Title}}</h1>
-<p class="sub">Each cell is softmax(E · ln_f(x)) for the residual stream x after a layer (emb = after the embeddings; {{.Layers}} = the model's own output) at one position, labelled with its most likely token. A red frame marks the cells whose top token is the target (the next input token, or --target). Hover a cell for its top tokens.</p>
+<p class="sub">Each cell is softmax(E · ln_f(x)) for the residual stream x after a layer (emb = after the embeddings; {{.Layers}} = the model's own output) at one position, labelled with its most likely token. A red frame marks the cells whose top token is the target (the next input token, or --target). Hover a cell for its top tokens. Open the page with #h, #kl or #t to start with another colouring.</p>
 <div class="controls">Colour by:
 <label><input type="radio" name="m" value="p" checked> top-token probability</label>
 <label><input type="radio" name="m" value="h"> entropy</label>
@@ -172,6 +172,7 @@ function paint(m){var s=scales[m];
  document.getElementById("hi").textContent=(+s[0].toFixed(3)).toString();
  document.getElementById("what").textContent=s[1];}
 document.querySelectorAll("input[name=m]").forEach(function(e){e.addEventListener("change",function(){paint(e.value);});});
+var h=location.hash.slice(1);if(scales[h]){document.querySelector("input[value="+h+"]").checked=true;paint(h);}
 })();
 </script>
 </body></html>
