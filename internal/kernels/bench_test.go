@@ -33,8 +33,65 @@ func benchMat(rows, cols int, d DType) *Mat {
 	return &m
 }
 
+// poolBytes is larger than any last-level cache, so T=1 benchmarks that walk
+// through a pool of this size measure memory bandwidth, not cache bandwidth.
+const poolBytes = 256 << 20
+
+var pools = map[DType]*Mat{}
+
+// streamMats returns views of a shared pool as rows×cols matrices, one after
+// the other, covering poolBytes: cycling through them streams from DRAM as a
+// model's layers do.
+func streamMats(rows, cols int, d DType) []Mat {
+	p, ok := pools[d]
+	if !ok {
+		n := poolBytes / esize(d)
+		p = &Mat{Rows: 1, Cols: n, DType: d}
+		rng := rand.New(rand.NewPCG(5, 5))
+		switch d {
+		case F32:
+			p.F32 = make([]float32, n)
+			for i := range p.F32 {
+				p.F32[i] = float32(int32(rng.Uint32())) / (1 << 31)
+			}
+		case F16, BF16:
+			p.U16 = make([]uint16, n)
+			for i := range p.U16 {
+				p.U16[i] = uint16(rng.Uint32())&0x83ff | 0x3800 // |v| in [0.5, 1)
+			}
+		case Q8:
+			p.Q = make([]int8, n)
+			p.Scale = make([]float32, n/QBlock)
+			for i := range p.Q {
+				p.Q[i] = int8(rng.Uint32())
+			}
+			for i := range p.Scale {
+				p.Scale[i] = 1.0 / 127
+			}
+		}
+		pools[d] = p
+	}
+	size := rows * cols
+	var ms []Mat
+	for k := 0; (k+1)*size <= p.Cols; k++ {
+		m := Mat{Rows: rows, Cols: cols, DType: d}
+		lo, hi := k*size, (k+1)*size
+		switch d {
+		case F32:
+			m.F32 = p.F32[lo:hi]
+		case F16, BF16:
+			m.U16 = p.U16[lo:hi]
+		case Q8:
+			m.Q, m.Scale = p.Q[lo:hi], p.Scale[lo/QBlock:hi/QBlock]
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
+
 // BenchmarkMulT measures the Conv1D product at GPT-2 124M shapes, one thread.
-// T=1 (decode) reports weight bytes streamed per second; T>1 (prefill) GFLOP/s.
+// T=1 (decode) reports weight bytes streamed per second from DRAM (cycling
+// through 256 MiB of matrices); T>1 (prefill) reports GFLOP/s.
 func BenchmarkMulT(b *testing.B) {
 	cases := []struct{ rows, cols, T int }{
 		{768, 2304, 1}, {768, 3072, 1}, {3072, 768, 1},
@@ -47,12 +104,19 @@ func BenchmarkMulT(b *testing.B) {
 					if Name() == "generic" && c.T > 1 && testing.Short() {
 						b.Skip("generic prefill is slow; run without -short")
 					}
-					w := benchMat(c.rows, c.cols, d)
 					x := randVec(rand.New(rand.NewPCG(1, 1)), c.T*c.rows)
 					y := make([]float32, c.T*c.cols)
 					if c.T == 1 {
-						b.SetBytes(int64(w.Bytes()))
+						ws := streamMats(c.rows, c.cols, d)
+						b.SetBytes(int64(ws[0].Bytes()))
+						k := 0
+						for b.Loop() {
+							MulT(y, c.cols, x, c.rows, 1, &ws[k], 0, c.cols)
+							k = (k + 1) % len(ws)
+						}
+						return
 					}
+					w := benchMat(c.rows, c.cols, d)
 					for b.Loop() {
 						MulT(y, c.cols, x, c.rows, c.T, w, 0, c.cols)
 					}
@@ -93,9 +157,9 @@ func BenchmarkMul(b *testing.B) {
 }
 
 // BenchmarkMemRead is the bandwidth yardstick for the T=1 products: Dot
-// over two 16 MiB vectors, far larger than the caches, reads 32 MiB per op.
+// over two 128 MiB vectors, far larger than the caches, reads 256 MiB per op.
 func BenchmarkMemRead(b *testing.B) {
-	const n = 4 << 20
+	const n = poolBytes / 8
 	rng := rand.New(rand.NewPCG(2, 2))
 	a, c := randVec(rng, n), randVec(rng, n)
 	benchVariants(b, func(b *testing.B) {
