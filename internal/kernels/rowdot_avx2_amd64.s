@@ -5,6 +5,9 @@
 // Four dot products y[r] = Σ_j W[r, j]·x[j], r < 4, 16 elements per step
 // (row r's accumulators in Y(2r), Y(2r+1)); see rowdot_avx512_amd64.s.
 //
+// Each step prefetches the same columns of the next 4 rows, which the
+// caller's next call reads.
+//
 // Registers: DI y, SI x chunk, DX W chunk of row 0, BX ldw, R9 3·ldw,
 // CX elements left, Y8, Y9 x chunk.
 
@@ -56,6 +59,11 @@ TEXT ·rowdotF32AVX2(SB), NOSPLIT, $0-48
 	JZ    done
 
 loop:
+	LEAQ       (DX)(BX*4), R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(BX*1)
+	PREFETCHT0 (R13)(BX*2)
+	PREFETCHT0 (R13)(R9*1)
 	VMOVUPS     (SI), Y8
 	VMOVUPS     32(SI), Y9
 	VFMADD231PS (DX), Y8, Y0
@@ -82,6 +90,11 @@ TEXT ·rowdotF16AVX2(SB), NOSPLIT, $0-48
 	JZ    done
 
 loop:
+	LEAQ       (DX)(BX*4), R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(BX*1)
+	PREFETCHT0 (R13)(BX*2)
+	PREFETCHT0 (R13)(R9*1)
 	VMOVUPS   (SI), Y8
 	VMOVUPS   32(SI), Y9
 	VCVTPH2PS (DX), Y10
@@ -112,6 +125,11 @@ TEXT ·rowdotBF16AVX2(SB), NOSPLIT, $0-48
 	JZ    done
 
 loop:
+	LEAQ       (DX)(BX*4), R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(BX*1)
+	PREFETCHT0 (R13)(BX*2)
+	PREFETCHT0 (R13)(R9*1)
 	VMOVUPS   (SI), Y8
 	VMOVUPS   32(SI), Y9
 	VPMOVZXWD (DX), Y10
@@ -175,6 +193,11 @@ TEXT ·rowdotQ8AVX2(SB), NOSPLIT, $0-48
 	JZ    done
 
 loop:
+	LEAQ       (DX)(BX*4), R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(BX*1)
+	PREFETCHT0 (R13)(BX*2)
+	PREFETCHT0 (R13)(R9*1)
 	VMOVUPS (SI), Y8
 	VMOVUPS 32(SI), Y9
 	VMOVUPS 64(SI), Y10

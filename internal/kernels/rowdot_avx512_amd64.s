@@ -5,6 +5,9 @@
 // Four dot products y[r] = Σ_j W[r, j]·x[j], r < 4: the unembedding rows.
 // The rows are 4 sequential streams; x's chunk is loaded once for all four.
 //
+// Each step prefetches the same columns of the next 4 rows, which the
+// caller's next call reads.
+//
 // Registers: DI y, SI x chunk, DX W chunk of row 0, BX ldw, R9 3·ldw,
 // CX elements left, Z0-Z3 accumulators of rows 0-3, Z8 x chunk.
 
@@ -51,6 +54,11 @@ TEXT ·rowdotF32AVX512(SB), NOSPLIT, $0-48
 	JZ    done
 
 loop:
+	LEAQ       (DX)(BX*4), R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(BX*1)
+	PREFETCHT0 (R13)(BX*2)
+	PREFETCHT0 (R13)(R9*1)
 	VMOVUPS     (SI), Z8
 	VFMADD231PS (DX), Z8, Z0
 	VFMADD231PS (DX)(BX*1), Z8, Z1
@@ -72,6 +80,11 @@ TEXT ·rowdotF16AVX512(SB), NOSPLIT, $0-48
 	JZ    done
 
 loop:
+	LEAQ       (DX)(BX*4), R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(BX*1)
+	PREFETCHT0 (R13)(BX*2)
+	PREFETCHT0 (R13)(R9*1)
 	VMOVUPS     (SI), Z8
 	VCVTPH2PS   (DX), Z12
 	VCVTPH2PS   (DX)(BX*1), Z13
@@ -97,6 +110,11 @@ TEXT ·rowdotBF16AVX512(SB), NOSPLIT, $0-48
 	JZ    done
 
 loop:
+	LEAQ       (DX)(BX*4), R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(BX*1)
+	PREFETCHT0 (R13)(BX*2)
+	PREFETCHT0 (R13)(R9*1)
 	VMOVUPS     (SI), Z8
 	VPMOVZXWD   (DX), Z12
 	VPMOVZXWD   (DX)(BX*1), Z13
@@ -143,6 +161,11 @@ TEXT ·rowdotQ8AVX512(SB), NOSPLIT, $0-48
 	JZ    done
 
 loop:
+	LEAQ       (DX)(BX*4), R13
+	PREFETCHT0 (R13)
+	PREFETCHT0 (R13)(BX*1)
+	PREFETCHT0 (R13)(BX*2)
+	PREFETCHT0 (R13)(R9*1)
 	VMOVUPS (SI), Z8
 	VMOVUPS 64(SI), Z9
 	ROWQ8((DX), 16(DX), (AX), Z0)
