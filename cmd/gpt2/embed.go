@@ -124,6 +124,9 @@ func runEmbed(args []string, stdout, stderr io.Writer) error {
 		list("largest", s.Largest)
 		list("smallest", s.Smallest)
 	case "spectrum":
+		if u.V*u.C > 1<<22 {
+			fmt.Fprintf(stderr, "computing the SVD of E [%d, %d] in float64 (about 30 s for GPT-2 small on 2 cores)...\n", u.V, u.C)
+		}
 		sp, err := u.Spectrum()
 		if err != nil {
 			return err
