@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 
 	"github.com/gpt2go/gpt2/tokenizer"
@@ -25,6 +27,32 @@ var vocab embed.FS
 // generate text quickly. Embeddings of tokens that are not printable ASCII
 // are scaled down, which keeps the output readable.
 func Checkpoint(positions int) (*weights.Checkpoint, error) {
+	cfg, model, err := Files(positions)
+	if err != nil {
+		return nil, err
+	}
+	return weights.FromBytes("random-test", cfg, model, vocab)
+}
+
+// WriteDir writes the checkpoint of Checkpoint as a model directory:
+// config.json, model.safetensors, vocab.json and merges.txt.
+func WriteDir(dir string, positions int) error {
+	cfg, model, err := Files(positions)
+	if err != nil {
+		return err
+	}
+	v, _ := vocab.ReadFile("vocab.json")
+	m, _ := vocab.ReadFile("merges.txt")
+	for name, b := range map[string][]byte{"config.json": cfg, "model.safetensors": model, "vocab.json": v, "merges.txt": m} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Files returns the config.json and model.safetensors of Checkpoint.
+func Files(positions int) (config, model []byte, err error) {
 	const L, NH, C, V = 2, 2, 32, 337 // V: tokenizer/testdata/tiny/vocab.json
 	P := positions
 	cfg, _ := json.Marshal(map[string]any{"n_layer": L, "n_head": NH, "n_embd": C,
@@ -50,7 +78,7 @@ func Checkpoint(positions int) (*weights.Checkpoint, error) {
 	var data []byte
 	tok, err := tokenizer.LoadFS(vocab, ".")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	x := uint64(0x2545f4914f6cdd1d)
 	for _, n := range names {
@@ -87,7 +115,7 @@ func Checkpoint(positions int) (*weights.Checkpoint, error) {
 	}
 	buf := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
 	buf = append(append(buf, h...), data...)
-	return weights.FromBytes("random-test", cfg, buf, vocab)
+	return cfg, buf, nil
 }
 
 // printable reports whether token id is ASCII letters, digits, spaces,
