@@ -1,0 +1,41 @@
+package parallel
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+// TestForCoversOnce checks that every index is handed out exactly once and
+// that inner range bounds are multiples of align.
+func TestForCoversOnce(t *testing.T) {
+	for _, threads := range []int{1, 2, 3, 8} {
+		p := New(threads)
+		for _, n := range []int{0, 1, 2, 15, 16, 17, 100, 1000, 50257} {
+			for _, align := range []int{0, 1, 16, 256} {
+				seen := make([]int32, n)
+				var calls atomic.Int32
+				p.For(n, align, func(lo, hi int) {
+					calls.Add(1)
+					if lo >= hi {
+						t.Errorf("threads %d n %d align %d: empty range [%d, %d)", threads, n, align, lo, hi)
+					}
+					if align > 1 && lo%align != 0 {
+						t.Errorf("threads %d n %d align %d: range starts at %d", threads, n, align, lo)
+					}
+					for i := lo; i < hi; i++ {
+						atomic.AddInt32(&seen[i], 1)
+					}
+				})
+				for i, c := range seen {
+					if c != 1 {
+						t.Fatalf("threads %d n %d align %d: index %d covered %d times", threads, n, align, i, c)
+					}
+				}
+				if int(calls.Load()) > threads {
+					t.Errorf("threads %d n %d: %d ranges", threads, n, calls.Load())
+				}
+			}
+		}
+		p.Close()
+	}
+}
