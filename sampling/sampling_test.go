@@ -70,7 +70,7 @@ func TestDistribution(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const n = 40000
+		const n = 20000
 		counts := map[int]int{}
 		for range n {
 			counts[s.Sample(logits)]++
