@@ -247,11 +247,9 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decode reads a JSON request body into v.
+// decode reads a JSON request body into v, whatever its Content-Type says
+// (curl -d sends JSON as application/x-www-form-urlencoded).
 func decode(r *http.Request, w http.ResponseWriter, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return badRequest("", "Content-Type must be application/json, got %q", ct)
-	}
 	body := http.MaxBytesReader(w, r.Body, 8<<20)
 	dec := json.NewDecoder(body)
 	if err := dec.Decode(v); err != nil {
