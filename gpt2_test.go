@@ -187,15 +187,15 @@ func TestCancelWithinOneToken(t *testing.T) {
 		t.Errorf("got %d tokens and error %v; want 3 and context.Canceled", n, last)
 	}
 	// Already cancelled: no token at all, not even a prefill.
-	before := s.Stats().Prefilled
+	before, size := s.Stats().Prefilled, s.Len()
 	n = 0
 	for _, err := range s.Generate(ctx, "The fox", GenerateOptions{}) {
 		if err == nil {
 			n++
 		}
 	}
-	if n != 0 || s.Stats().Prefilled != before {
-		t.Errorf("cancelled context still ran: %d tokens, %d prefilled", n, s.Stats().Prefilled-before)
+	if n != 0 || s.Stats().Prefilled != before || s.Len() != size {
+		t.Errorf("cancelled context still ran: %d tokens, %d prefilled, conversation %d -> %d tokens", n, s.Stats().Prefilled-before, size, s.Len())
 	}
 	// The session is usable afterwards.
 	if _, err := s.Text(context.Background(), " again", GenerateOptions{MaxTokens: 3}); err != nil {

@@ -348,8 +348,19 @@ func (s *Session) run(ctx context.Context, prompt []int, o GenerateOptions, yiel
 	if len(prompt) > 0 {
 		s.turns = append(s.turns, turn)
 	}
+	before := len(s.ids)
 	logits, err := s.prefill(ctx, newIDs)
 	if err != nil {
+		// Forget the unfinished turn; keep the conversation before it.
+		if turn <= len(s.ids) {
+			s.st.Truncate(turn)
+			s.ids = s.ids[:turn]
+		} else {
+			s.tail = newIDs[len(s.ids)-before : turn-before]
+		}
+		if len(prompt) > 0 {
+			s.turns = s.turns[:len(s.turns)-1]
+		}
 		fail(err)
 		return
 	}
