@@ -63,3 +63,60 @@ func ExampleModel_NewSession() {
 	// [4 5] -> [173 260 45 173]
 	// [6] -> [1 152 152 272]
 }
+
+// Generate streams the continuation of a prompt. The demo model was trained
+// on Newton's Opticks; its sampler is seeded, which makes the output
+// stable for a seed. The stop sequence ends the text and is not part of it.
+func ExampleSession_Generate() {
+	m, err := gpt2.Load("weights/demo") // gpt2.Load("") once the demo is built in
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	s := m.NewSession(gpt2.SessionOptions{})
+	defer s.Close()
+	opts := gpt2.GenerateOptions{MaxTokens: 40, Temperature: 0.7, TopK: 40, Seed: 1, Stop: []string{" Shadow"}}
+	for tok, err := range s.Generate(context.Background(), "The Rays of Light", opts) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Print(tok.Text)
+	}
+	r := s.Result()
+	fmt.Printf("\n%s %q after %d tokens\n", r.Finish, r.Stop, r.Tokens)
+	// Output:
+	// , and
+	// Colours, that in any Medium into the
+	// stop " Shadow" after 12 tokens
+}
+
+// A Chat keeps the conversation in its session's KV cache: the second
+// message runs only its own tokens.
+func ExampleChat() {
+	m, err := gpt2.Load("weights/demo")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	c := m.NewChat("Questions about light and colours.", gpt2.SessionOptions{})
+	defer c.Close()
+	for _, msg := range []string{"What is light?", "And colours?"} {
+		fmt.Println("User:", msg)
+		fmt.Print("Assistant: ")
+		for tok, err := range c.Send(context.Background(), msg, gpt2.GenerateOptions{MaxTokens: 20, Temperature: 0.8, Seed: 3}) {
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Print(tok.Text)
+		}
+		r := c.Session().Result()
+		fmt.Printf("\n(%d prompt tokens, %d run)\n", r.PromptTokens, r.Prefilled)
+	}
+	// Output:
+	// User: What is light?
+	// Assistant: _N. _V. I
+	// (17 prompt tokens, 28 run)
+	// User: And colours?
+	// Assistant: FIG.
+	// (16 prompt tokens, 16 run)
+}
