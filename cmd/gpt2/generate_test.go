@@ -93,3 +93,57 @@ func TestGenerateErrors(t *testing.T) {
 		t.Error("unknown command exited 0")
 	}
 }
+
+// TestGenerateTextMatchesIDs runs the demo model (the default) with one seed
+// in the three formats: the streamed text must be byte-identical to the
+// decoding of the ids, and the ids the same in every format.
+func TestGenerateTextMatchesIDs(t *testing.T) {
+	args := []string{"generate", "Light is", "--seed", "7", "--max-tokens", "40", "--temperature", "1.2"}
+	text, stderr, code := runCmd(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "demo model") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("stderr should say in one line that the demo model is used, got %q", stderr)
+	}
+	ids, _, _ := runCmd(t, append(args, "--format", "ids")...)
+	js, _, _ := runCmd(t, append(args, "--format", "json")...)
+	var v struct {
+		IDs  []int  `json:"ids"`
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal([]byte(js), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Text != text {
+		t.Errorf("streamed text %q differs from the decoded ids %q", text, v.Text)
+	}
+	decoded, _, code := runCmd(t, append([]string{"detokenize"}, strings.Fields(ids)...)...)
+	if code != 0 || decoded != text {
+		t.Errorf("detokenize of the ids gives %q, streamed %q", decoded, text)
+	}
+}
+
+func TestTokenizeRoundTrip(t *testing.T) {
+	text := "Light is refracted  by\tthe Prism; <|endoftext|> 12345 é"
+	ids, stderr, code := runCmd(t, "tokenize", text)
+	if code != 0 {
+		t.Fatalf("tokenize: exit %d: %s", code, stderr)
+	}
+	back, _, code := runCmd(t, append([]string{"detokenize"}, strings.Fields(ids)...)...)
+	if code != 0 || back != text {
+		t.Errorf("round trip: %q, want %q", back, text)
+	}
+	special, _, _ := runCmd(t, "tokenize", "--special", "<|endoftext|>")
+	if strings.TrimSpace(special) != "2047" {
+		t.Errorf("--special <|endoftext|> = %q, want the demo vocabulary's id 2047", special)
+	}
+	plain, _, _ := runCmd(t, "tokenize", "<|endoftext|>")
+	if len(strings.Fields(plain)) < 2 {
+		t.Errorf("without --special, <|endoftext|> should be ordinary text, got %q", plain)
+	}
+	_, stderr, code = runCmd(t, "detokenize", "5000")
+	if code == 0 || !strings.Contains(stderr, "5000") {
+		t.Errorf("detokenize of an unknown id: exit %d, %q", code, stderr)
+	}
+}
