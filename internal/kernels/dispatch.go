@@ -11,9 +11,11 @@ type impl struct {
 	dot  func(a, b []float32) float32
 	axpy func(y []float32, alpha float32, x []float32)
 	gelu func(x []float32)
+	// expSum sets x[i] = exp(x[i]·scale - shift) and returns Σ x[i] (float64).
+	expSum func(x []float32, scale, shift float64) float64
 }
 
-var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric}
+var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric}
 
 // impls lists the families this CPU can run, in increasing order of speed.
 var impls = append([]impl{generic}, archImpls()...)

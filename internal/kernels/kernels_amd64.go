@@ -47,6 +47,7 @@ var avx512 = simd{
 	dot:    dotAVX512,
 	axpy:   axpyAVX512,
 	gelu:   geluAVX512,
+	expSum: expSumAVX512,
 }
 
 // dotAVX2 and dotAVX512 return
@@ -190,3 +191,12 @@ func cvtQ8AVX2(dst *float32, q *int8, s *float32, e0, n int)
 //
 //go:noescape
 func geluAVX512(x *float32, n int)
+
+// expSumAVX512 computes, for n a multiple of 8, in float64:
+//
+//	for i := 0; i < n; i++ { e := exp(float64(x[i])*scale - shift); x[i] = float32(e); sum += e }
+//
+// with the exponent clamped to [-88, 88].
+//
+//go:noescape
+func expSumAVX512(x *float32, n int, scale, shift float64) float64

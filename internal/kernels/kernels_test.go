@@ -420,3 +420,37 @@ func TestGELU(t *testing.T) {
 		}
 	})
 }
+
+func TestSoftmaxExp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const n = 1031
+	in := make([]float32, n)
+	for i := range in {
+		in[i] = float32(rng.Float64()*40 - 20)
+	}
+	forEachVariant(t, func(t *testing.T) {
+		for _, off := range []int{0, 1} {
+			for _, m := range []int{0, 1, 7, 8, 9, 15, 16, 17, 64, n - off} {
+				for _, scale := range []float32{1, 0.125} {
+					x := append([]float32(nil), in[off:off+m]...)
+					got := SoftmaxExp(x, scale)
+					mx := math.Inf(-1)
+					for _, v := range in[off : off+m] {
+						mx = max(mx, float64(scale)*float64(v))
+					}
+					var want float64
+					for i, v := range in[off : off+m] {
+						e := math.Exp(float64(scale)*float64(v) - mx)
+						want += e
+						if d := math.Abs(float64(x[i]) - e); d > 1e-6*e+1e-30 {
+							t.Fatalf("off=%d len=%d scale=%v: x[%d] = %v, want %v", off, m, scale, i, x[i], e)
+						}
+					}
+					if d := math.Abs(got - want); d > 1e-7*want {
+						t.Fatalf("off=%d len=%d scale=%v: sum %v, want %v", off, m, scale, got, want)
+					}
+				}
+			}
+		}
+	})
+}

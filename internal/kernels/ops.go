@@ -38,21 +38,36 @@ func geluGeneric(x []float32) {
 
 // Softmax replaces x with exp(x - max) / Σ exp(x - max).
 func Softmax(x []float32) {
+	sum := SoftmaxExp(x, 1)
+	inv := float32(1 / sum)
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
+// SoftmaxExp replaces x with the numerators of softmax(scale·x),
+// exp(scale·x - max(scale·x)), and returns their sum (0 for an empty x):
+// dividing by it afterwards, possibly after a product, gives the softmax.
+// scale must be positive. The exponentials are evaluated in float64.
+func SoftmaxExp(x []float32, scale float32) float64 {
 	if len(x) == 0 {
-		return
+		return 0
 	}
 	m := x[0]
 	for _, v := range x[1:] {
 		m = max(m, v)
 	}
+	s := float64(scale)
+	return cur.expSum(x, s, s*float64(m))
+}
+
+// expSumGeneric computes x[i] = exp(x[i]·scale - shift) in float64 and returns the sum.
+func expSumGeneric(x []float32, scale, shift float64) float64 {
 	var sum float64
 	for i, v := range x {
-		e := math.Exp(float64(v - m))
+		e := math.Exp(float64(v)*scale - shift)
 		x[i] = float32(e)
 		sum += e
 	}
-	inv := float32(1 / sum)
-	for i := range x {
-		x[i] *= inv
-	}
+	return sum
 }

@@ -31,6 +31,9 @@ type simd struct {
 	dot    func(a, b *float32, n int) float32
 	axpy   func(y *float32, alpha float32, x *float32, n int)
 	gelu   func(x *float32, n int) // n%8 == 0; nil: use geluGeneric
+	// expSum sets x[i] = exp(x[i]·scale - shift) for n%8 == 0 and returns
+	// the float64 sum; nil: use expSumGeneric.
+	expSum func(x *float32, n int, scale, shift float64) float64
 }
 
 const (
@@ -39,7 +42,7 @@ const (
 )
 
 func (s *simd) impl(name string) impl {
-	return impl{name: name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS}
+	return impl{name: name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS}
 }
 
 func (s *simd) dotS(a, b []float32) float32 {
@@ -58,6 +61,16 @@ func (s *simd) geluS(x []float32) {
 		}
 	}
 	geluGeneric(x[m:])
+}
+
+func (s *simd) expSumS(x []float32, scale, shift float64) float64 {
+	m, sum := 0, 0.0
+	if s.expSum != nil {
+		if m = len(x) &^ 7; m > 0 {
+			sum = s.expSum(&x[0], m, scale, shift)
+		}
+	}
+	return sum + expSumGeneric(x[m:], scale, shift)
 }
 
 func (s *simd) axpyS(y []float32, alpha float32, x []float32) {
