@@ -147,3 +147,21 @@ func TestTokenizeRoundTrip(t *testing.T) {
 		t.Errorf("detokenize of an unknown id: exit %d, %q", code, stderr)
 	}
 }
+
+// TestDemoExport writes the demo model out and loads it back as an ordinary
+// directory: the same seed must give the same text.
+func TestDemoExport(t *testing.T) {
+	dir := t.TempDir() + "/demo"
+	if _, stderr, code := runCmd(t, "demo", "export", dir); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	if _, stderr, code := runCmd(t, "demo", "export", dir); code == 0 || !strings.Contains(stderr, "already exists") {
+		t.Errorf("second export into the same directory: exit %d, %q", code, stderr)
+	}
+	args := []string{"generate", "The Rays of", "--seed", "3", "--max-tokens", "30"}
+	want, _, _ := runCmd(t, args...)
+	got, stderr, code := runCmd(t, append(args, "--model", dir)...)
+	if code != 0 || got != want || strings.Contains(stderr, "demo model") {
+		t.Errorf("exported model: exit %d, %q (stderr %q); built-in: %q", code, got, stderr, want)
+	}
+}
