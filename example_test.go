@@ -68,14 +68,14 @@ func ExampleModel_NewSession() {
 // on Newton's Opticks; its sampler is seeded, which makes the output
 // stable for a seed. The stop sequence ends the text and is not part of it.
 func ExampleSession_Generate() {
-	m, err := gpt2.Load("weights/demo") // gpt2.Load("") once the demo is built in
+	m, err := gpt2.Load("") // the demo model built into the binary
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer m.Close()
 	s := m.NewSession(gpt2.SessionOptions{})
 	defer s.Close()
-	opts := gpt2.GenerateOptions{MaxTokens: 40, Temperature: 0.7, TopK: 40, Seed: 1, Stop: []string{" Shadow"}}
+	opts := gpt2.GenerateOptions{MaxTokens: 40, Temperature: 0.7, TopK: 40, Seed: 4, Stop: []string{" Rays"}}
 	for tok, err := range s.Generate(context.Background(), "The Rays of Light", opts) {
 		if err != nil {
 			log.Fatal(err)
@@ -85,15 +85,15 @@ func ExampleSession_Generate() {
 	r := s.Result()
 	fmt.Printf("\n%s %q after %d tokens\n", r.Finish, r.Stop, r.Tokens)
 	// Output:
-	// , and
-	// Colours, that in any Medium into the
-	// stop " Shadow" after 12 tokens
+	// . And the
+	// by the least refrangible
+	// stop " Rays" after 9 tokens
 }
 
 // A Chat keeps the conversation in its session's KV cache: the second
 // message runs only its own tokens.
 func ExampleChat() {
-	m, err := gpt2.Load("weights/demo")
+	m, err := gpt2.Load("")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func ExampleChat() {
 	for _, msg := range []string{"What is light?", "And colours?"} {
 		fmt.Println("User:", msg)
 		fmt.Print("Assistant: ")
-		for tok, err := range c.Send(context.Background(), msg, gpt2.GenerateOptions{MaxTokens: 20, Temperature: 0.8, Seed: 3}) {
+		for tok, err := range c.Send(context.Background(), msg, gpt2.GenerateOptions{MaxTokens: 20, Temperature: 0.8, Seed: 4}) {
 			if err != nil {
 				log.Fatal(err)
 			}
@@ -114,9 +114,9 @@ func ExampleChat() {
 	}
 	// Output:
 	// User: What is light?
-	// Assistant: _N. _V. I
+	// Assistant: Auth of the several Colours which if
 	// (17 prompt tokens, 28 run)
 	// User: And colours?
-	// Assistant: FIG.
+	// Assistant: Anowards, when considerable Two, and by the other
 	// (16 prompt tokens, 16 run)
 }
