@@ -265,3 +265,47 @@ func TestDemoManifestHashes(t *testing.T) {
 }
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// TestDemoQuantized8 measures what int8 weights (--quantize q8) cost on a
+// trained model: logit error against PyTorch's F32 logits, and held-out
+// agreement of the top token. The bounds only catch a broken quantizer.
+func TestDemoQuantized8(t *testing.T) {
+	man := loadManifest(t)
+	m, err := gpt2.Load("", gpt2.Quantize8())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	st := m.Transformer().NewState(0)
+	defer st.Close()
+	V := m.VocabSize()
+	var worst float64
+	agree, total := 0, 0
+	for _, p := range man.Reference.Prompts {
+		st.Truncate(0)
+		logits, err := st.Forward(p.IDs, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pos, want := range p.Logits {
+			var diff, scale float64
+			best := 0
+			for i, w := range want {
+				diff = max(diff, math.Abs(float64(logits[pos*V+i])-w))
+				scale = max(scale, math.Abs(w))
+				if w > want[best] {
+					best = i
+				}
+			}
+			worst = max(worst, diff/scale)
+			total++
+			if sampling.Argmax(logits[pos*V:(pos+1)*V]) == best {
+				agree++
+			}
+		}
+	}
+	t.Logf("q8: max abs logit error %.3g of max |logit|; top token agrees with F32 at %d of %d positions", worst, agree, total)
+	if worst > 0.05 || agree < total*9/10 {
+		t.Errorf("q8 error %.3g of max |logit|, top-token agreement %d/%d", worst, agree, total)
+	}
+}
