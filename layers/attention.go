@@ -43,17 +43,6 @@ func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV
 	HS := C / NH
 	P := len(kv.K) / C
 	a.CAttn.Forward(p, qkv, x, T)
-	for t := 0; t < T; t++ {
-		k := qkv[t*3*C+C : t*3*C+2*C]
-		v := qkv[t*3*C+2*C : t*3*C+3*C]
-		for h := 0; h < NH; h++ {
-			kt := kv.K[h*HS*P+pos+t:]
-			for d, kd := range k[h*HS : (h+1)*HS] {
-				kt[d*P] = kd
-			}
-			copy(kv.V[(h*P+pos+t)*HS:(h*P+pos+t+1)*HS], v[h*HS:(h+1)*HS])
-		}
-	}
 	N := pos + T
 	tbMax := min(T, queryBlock)
 	// Heads cost the same, so equal ranges of heads balance the workers.
@@ -61,6 +50,7 @@ func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV
 		att := make([]float32, tbMax*N+tbMax)
 		inv := att[tbMax*N:]
 		for h := lo; h < hi; h++ {
+			a.store(kv, qkv, h, T, pos, C, HS, P)
 			kt := kernels.Mat{Rows: HS, Cols: P, DType: kernels.F32, F32: kv.K[h*HS*P : (h+1)*HS*P]}
 			for t0 := 0; t0 < T; t0 += tbMax {
 				tb := min(tbMax, T-t0)
@@ -86,4 +76,25 @@ func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV
 		}
 	})
 	a.CProj.Forward(p, y, heads, T)
+}
+
+// store appends head h's keys and values of the T new tokens (from qkv)
+// to the cache at positions pos.., writing K_h^T in blocks of 16 tokens so
+// that each write fills whole cache lines.
+func (a *Attention) store(kv *KV, qkv []float32, h, T, pos, C, HS, P int) {
+	kt := kv.K[h*HS*P : (h+1)*HS*P]
+	for t0 := 0; t0 < T; t0 += 16 {
+		tb := min(16, T-t0)
+		for d := 0; d < HS; d++ {
+			dst := kt[d*P+pos+t0 : d*P+pos+t0+tb]
+			src := qkv[t0*3*C+C+h*HS+d:]
+			for t := range dst {
+				dst[t] = src[t*3*C]
+			}
+		}
+	}
+	for t := 0; t < T; t++ {
+		v := qkv[t*3*C+2*C+h*HS : t*3*C+2*C+(h+1)*HS]
+		copy(kv.V[(h*P+pos+t)*HS:(h*P+pos+t+1)*HS], v)
+	}
 }

@@ -1,9 +1,8 @@
-// Package layers implements the pieces of a GPT-2 forward pass. Each layer is
-// a struct of weight views with a Forward method taking the destination first.
-// Activations are row-major [T, C] slices of float32: T tokens, C channels.
 package layers
 
 import (
+	"sync"
+
 	"github.com/gpt2go/gpt2/internal/kernels"
 	"github.com/gpt2go/gpt2/internal/parallel"
 )
@@ -15,10 +14,22 @@ type Linear struct {
 	B []float32   // [out]
 }
 
-// Forward computes y[T, out] = x[T, in]·W + b. Workers take column ranges so
-// each streams its own slice of W once per call, whatever T is.
+// partials holds the per-worker partial sums of split decode products.
+var partials = sync.Pool{New: func() any { return new([]float32) }}
+
+// Forward computes y[T, out] = x[T, in]·W + b.
+//
+// For T > 1 workers take column ranges, so each streams its own slice of W
+// once. For one token (decode, bound by memory bandwidth) they take ranges
+// of rows instead, y = Σ_k x[rows_k]·W[rows_k, :]: each worker then reads
+// one contiguous stretch of W, which the hardware prefetchers follow best,
+// and the partial sums are added at the end.
 func (l *Linear) Forward(p *parallel.Pool, y, x []float32, T int) {
 	in, out := l.W.Rows, l.W.Cols
+	if T == 1 && p.Threads() > 1 && (l.W.DType != kernels.Q8 || out%kernels.QBlock == 0) {
+		l.forward1(p, y[:out], x[:in])
+		return
+	}
 	p.For(out, 16, func(lo, hi int) {
 		kernels.MulT(y[lo:], out, x, in, T, &l.W, lo, hi-lo)
 		for t := 0; t < T; t++ {
@@ -28,4 +39,45 @@ func (l *Linear) Forward(p *parallel.Pool, y, x []float32, T int) {
 			}
 		}
 	})
+}
+
+// forward1 is Forward for one token, split over rows of W.
+func (l *Linear) forward1(p *parallel.Pool, y, x []float32) {
+	in, out := l.W.Rows, l.W.Cols
+	bp := partials.Get().(*[]float32)
+	defer partials.Put(bp)
+	if need := (p.Threads() - 1) * out; len(*bp) < need {
+		*bp = make([]float32, need)
+	}
+	buf := *bp
+	p.ForEach(in, 16, func(k, lo, hi int) {
+		dst := y // range 0 sums straight into y
+		if k > 0 {
+			dst = buf[(k-1)*out : k*out]
+		}
+		w := rowRange(&l.W, lo, hi)
+		kernels.MulT(dst, out, x[lo:hi], hi-lo, 1, &w, 0, out)
+	})
+	for k := 1; k < min(p.Threads(), (in+15)/16); k++ { // the ranges ForEach made
+		kernels.Axpy(y, 1, buf[(k-1)*out:k*out])
+	}
+	if l.B != nil {
+		kernels.Axpy(y, 1, l.B)
+	}
+}
+
+// rowRange returns rows lo..hi of w as a matrix of its own.
+func rowRange(w *kernels.Mat, lo, hi int) kernels.Mat {
+	C := w.Cols
+	m := kernels.Mat{Rows: hi - lo, Cols: C, DType: w.DType}
+	switch w.DType {
+	case kernels.F32:
+		m.F32 = w.F32[lo*C : hi*C]
+	case kernels.F16, kernels.BF16:
+		m.U16 = w.U16[lo*C : hi*C]
+	case kernels.Q8:
+		m.Q = w.Q[lo*C : hi*C]
+		m.Scale = w.Scale[lo*C/kernels.QBlock : hi*C/kernels.QBlock]
+	}
+	return m
 }

@@ -187,10 +187,10 @@ func addRows(y, x []float32, w *Mat, i0, i1, c0 int) {
 	}
 }
 
-// gemmBuf is the per-call scratch of gemmT: one packed panel of W, the
-// zero-padded tail rows of x and a tile for partial output blocks.
+// gemmBuf is the per-call scratch of gemmT: the packed kc×n block of W,
+// the zero-padded tail rows of x and a tile for partial output blocks.
 type gemmBuf struct {
-	b    [kc * 64]float32
+	b    []float32
 	xpad [mr * kc]float32
 	tile [mr * 64]float32
 }
@@ -198,13 +198,17 @@ type gemmBuf struct {
 var gemmPool = sync.Pool{New: func() any { return new(gemmBuf) }}
 
 // gemmT is MulT for T > 1. Loops, outer to inner: blocks of kc rows of W
-// (the x block, T×kc, stays in L2); panels of nr columns, packed to float32
-// once (converting F16/BF16/Q8 here, within the cache block); groups of mr
-// tokens, each one micro-kernel call over the whole panel.
+// (the x block, T×kc, stays in L2), packed to float32 panels of nr columns
+// in one pass over the rows (converting F16/BF16/Q8 here); panels; groups
+// of mr tokens, each one micro-kernel call over the whole panel.
 func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
 	nr := s.nr
 	buf := gemmPool.Get().(*gemmBuf)
 	defer gemmPool.Put(buf)
+	panels := (n + nr - 1) / nr
+	if len(buf.b) < kc*nr*panels {
+		buf.b = make([]float32, kc*nr*panels)
+	}
 	K := w.Rows
 	tfull := T - T%mr
 	for k0 := 0; k0 < K; k0 += kc {
@@ -219,19 +223,20 @@ func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, 
 				copy(buf.xpad[r*kc:r*kc+kb], x[(tfull+r)*ldx+k0:])
 			}
 		}
-		for j0 := 0; j0 < n; j0 += nr {
+		s.pack(buf.b, w, k0, kb, c0, n, nr)
+		for pi, j0 := 0, 0; j0 < n; pi, j0 = pi+1, j0+nr {
 			nb := min(nr, n-j0)
-			s.pack(buf.b[:kb*nr], w, k0, c0+j0, nb, nr)
+			b := buf.b[pi*kb*nr : (pi+1)*kb*nr]
 			for t0 := 0; t0 < T; t0 += mr {
 				a, lda := &buf.xpad[0], kc*4
 				if t0 < tfull {
 					a, lda = &x[t0*ldx+k0], ldx*4
 				}
 				if t0 < tfull && nb == nr {
-					s.gemm(&y[t0*ldy+j0], ldy*4, a, lda, &buf.b[0], kb, acc)
+					s.gemm(&y[t0*ldy+j0], ldy*4, a, lda, &b[0], kb, acc)
 					continue
 				}
-				s.gemm(&buf.tile[0], nr*4, a, lda, &buf.b[0], kb, 0)
+				s.gemm(&buf.tile[0], nr*4, a, lda, &b[0], kb, 0)
 				for r := 0; r < min(mr, T-t0); r++ {
 					yr := y[(t0+r)*ldy+j0 : (t0+r)*ldy+j0+nb]
 					tr := buf.tile[r*nr : r*nr+nb]
@@ -248,13 +253,19 @@ func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, 
 	}
 }
 
-// pack writes rows k0.. of W[:, j:j+nb] as float32 into the kb×nr panel dst,
-// zero-filling columns nb..nr.
-func (s *simd) pack(dst []float32, w *Mat, k0, j, nb, nr int) {
-	for i := 0; i*nr < len(dst); i++ {
-		row := dst[i*nr : (i+1)*nr]
-		s.convert(row[:nb], w, (k0+i)*w.Cols+j)
-		clear(row[nb:])
+// pack writes rows k0..k0+kb of W[:, c0:c0+n] as float32 into dst, panel
+// after panel: panel p holds columns c0+p·nr.. as a kb×nr row-major block,
+// zero-filled beyond column n. It reads each row's columns in order, so
+// W streams from memory sequentially rather than in nr-wide strips.
+func (s *simd) pack(dst []float32, w *Mat, k0, kb, c0, n, nr int) {
+	for i := 0; i < kb; i++ {
+		k := (k0+i)*w.Cols + c0
+		for pi, j0 := 0, 0; j0 < n; pi, j0 = pi+1, j0+nr {
+			nb := min(nr, n-j0)
+			row := dst[(pi*kb+i)*nr : (pi*kb+i+1)*nr]
+			s.convert(row[:nb], w, k+j0)
+			clear(row[nb:])
+		}
 	}
 }
 

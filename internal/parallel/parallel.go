@@ -3,24 +3,41 @@
 // Decoding one token is a chain of short, memory-bound products; starting a
 // goroutine per product (or per row) costs more than the product. A Pool keeps
 // its workers alive and hands each one a contiguous range.
+//
+// Between products a worker spins briefly on an atomic before parking:
+// waking a parked goroutine takes a futex call and a reschedule, which on a
+// virtual machine costs tens of microseconds, about as long as the product.
 package parallel
 
 import (
 	"runtime"
-	"sync"
+	"sync/atomic"
+	"time"
 )
+
+// spinFor is how long an idle worker (or For waiting for its workers)
+// polls before parking. Decode issues products every few microseconds to
+// a millisecond, so this covers the gaps without burning a core when idle.
+const spinFor = 100 * time.Microsecond
 
 // Pool is a fixed set of workers. Its For method is safe to call from one
 // goroutine at a time; use one Pool per concurrently running model state.
 type Pool struct {
-	n    int
-	work []chan task
-	wg   sync.WaitGroup
+	n       int
+	workers []*worker
+	pending atomic.Int32 // ranges handed out and not yet finished
+	waiting atomic.Bool  // For is parked on done
+	done    chan struct{}
 }
 
-type task struct {
-	fn     func(lo, hi int)
-	lo, hi int
+type worker struct {
+	seq      atomic.Uint64 // tasks posted; the worker runs each once
+	sleeping atomic.Bool
+	wake     chan struct{}
+	fn       func(k, lo, hi int)
+	k        int
+	lo, hi   int
+	closed   bool
 }
 
 // New starts a pool of n workers (n <= 0 means GOMAXPROCS). The calling
@@ -29,18 +46,74 @@ func New(n int) *Pool {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{n: n, work: make([]chan task, n-1)}
-	for i := range p.work {
-		ch := make(chan task)
-		p.work[i] = ch
-		go func() {
-			for t := range ch {
-				t.fn(t.lo, t.hi)
-				p.wg.Done()
-			}
-		}()
+	p := &Pool{n: n, done: make(chan struct{}, 1)}
+	for range n - 1 {
+		w := &worker{wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, w)
+		go p.run(w)
 	}
 	return p
+}
+
+// run is a worker's loop: wait for the next task, run it, report.
+func (p *Pool) run(w *worker) {
+	var last uint64
+	for {
+		last = wait(&w.seq, last, &w.sleeping, w.wake)
+		if w.closed {
+			return
+		}
+		w.fn(w.k, w.lo, w.hi)
+		if p.pending.Add(-1) == 0 && p.waiting.Load() {
+			select {
+			case p.done <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// wait returns once seq differs from last, spinning for up to spinFor and
+// then parking on wake. The poster increments seq before reading sleeping,
+// and wait sets sleeping before re-reading seq, so one of the two always
+// sees the other (a stale wake-up only costs one more check).
+func wait(seq *atomic.Uint64, last uint64, sleeping *atomic.Bool, wake chan struct{}) uint64 {
+	var start time.Time
+	for i := 0; ; i++ {
+		if s := seq.Load(); s != last {
+			return s
+		}
+		if i&63 != 63 {
+			continue
+		}
+		// Let a worker that shares our thread run (threads > GOMAXPROCS).
+		runtime.Gosched()
+		if start.IsZero() {
+			start = time.Now()
+			continue
+		}
+		if time.Since(start) < spinFor {
+			continue
+		}
+		sleeping.Store(true)
+		if s := seq.Load(); s != last {
+			sleeping.Store(false)
+			return s
+		}
+		<-wake
+		sleeping.Store(false)
+	}
+}
+
+// post hands a task to w and wakes it if it is parked.
+func (w *worker) post() {
+	w.seq.Add(1)
+	if w.sleeping.Load() {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // Threads is the number of workers.
@@ -49,6 +122,13 @@ func (p *Pool) Threads() int { return p.n }
 // For splits [0, n) into at most Threads() contiguous ranges whose bounds are
 // multiples of align (except the last), runs fn on each, and waits.
 func (p *Pool) For(n, align int, fn func(lo, hi int)) {
+	p.ForEach(n, align, func(_, lo, hi int) { fn(lo, hi) })
+}
+
+// ForEach is For with the index k of each range (0 for the one starting at
+// 0, up to Threads()-1), for callers that keep per-range partial results.
+// The calling goroutine runs range 0.
+func (p *Pool) ForEach(n, align int, fn func(k, lo, hi int)) {
 	if align < 1 {
 		align = 1
 	}
@@ -56,22 +136,54 @@ func (p *Pool) For(n, align int, fn func(lo, hi int)) {
 	workers := min(p.n, chunks)
 	if workers <= 1 {
 		if n > 0 {
-			fn(0, n)
+			fn(0, 0, n)
 		}
 		return
 	}
 	bound := func(k int) int { return min(n, (chunks*k/workers)*align) }
-	p.wg.Add(workers - 1)
+	p.pending.Store(int32(workers - 1))
 	for k := 1; k < workers; k++ {
-		p.work[k-1] <- task{fn, bound(k), bound(k + 1)}
+		w := p.workers[k-1]
+		w.fn, w.k, w.lo, w.hi = fn, k, bound(k), bound(k+1)
+		w.post()
 	}
-	fn(0, bound(1))
-	p.wg.Wait()
+	fn(0, 0, bound(1))
+	p.wait()
+}
+
+// wait returns when every posted range has finished.
+func (p *Pool) wait() {
+	var start time.Time
+	for i := 0; p.pending.Load() != 0; i++ {
+		if i&63 != 63 {
+			continue
+		}
+		// Let a worker that shares our thread run (threads > GOMAXPROCS).
+		runtime.Gosched()
+		if start.IsZero() {
+			start = time.Now()
+			continue
+		}
+		if time.Since(start) < spinFor {
+			continue
+		}
+		p.waiting.Store(true)
+		if p.pending.Load() != 0 {
+			<-p.done
+		}
+		p.waiting.Store(false)
+	}
+	// Drop a signal sent after we stopped waiting for it.
+	select {
+	case <-p.done:
+	default:
+	}
 }
 
 // Close stops the workers. The pool must not be used afterwards.
 func (p *Pool) Close() {
-	for _, ch := range p.work {
-		close(ch)
+	for _, w := range p.workers {
+		w.closed = true
+		w.post()
 	}
 }
