@@ -1,11 +1,9 @@
 package weights
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 )
 
@@ -54,54 +52,17 @@ func SyntheticFiles(spec string) (config, model []byte, err error) {
 		"n_positions": 1024, "vocab_size": 50257, "model_type": "gpt2"}
 	cfgJSON, _ := json.Marshal(cfg)
 
-	C, V, P := shape.embd, 50257, 1024
-	tensors := map[string][]int{"wte.weight": {V, C}, "wpe.weight": {P, C}, "ln_f.weight": {C}, "ln_f.bias": {C}}
-	for i := range shape.layers {
-		for name, s := range map[string][]int{
-			"ln_1.weight": {C}, "ln_1.bias": {C}, "ln_2.weight": {C}, "ln_2.bias": {C},
-			"attn.c_attn.weight": {C, 3 * C}, "attn.c_attn.bias": {3 * C},
-			"attn.c_proj.weight": {C, C}, "attn.c_proj.bias": {C},
-			"mlp.c_fc.weight": {C, 4 * C}, "mlp.c_fc.bias": {4 * C},
-			"mlp.c_proj.weight": {4 * C, C}, "mlp.c_proj.bias": {C},
-		} {
-			tensors[fmt.Sprintf("h.%d.%s", i, name)] = s
-		}
+	c, err := ParseConfig(cfgJSON)
+	if err != nil {
+		return nil, nil, err
 	}
-	names := make([]string, 0, len(tensors))
-	for n := range tensors {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	header := map[string]any{}
-	offset := 0
-	for _, n := range names {
-		elems := 1
-		for _, d := range tensors[n] {
-			elems *= d
-		}
-		header[n] = map[string]any{"dtype": dtype, "shape": tensors[n], "data_offsets": []int{offset, offset + elems*size}}
-		offset += elems * size
-	}
-	h, _ := json.Marshal(header)
-	for (8+len(h))%8 != 0 {
-		h = append(h, ' ')
-	}
-	buf := make([]byte, 8+len(h)+offset)
-	binary.LittleEndian.PutUint64(buf, uint64(len(h)))
-	copy(buf[8:], h)
-	data := buf[8+len(h):]
 	// LayerNorm gains of 1 keep activations in range; everything else is
 	// small noise from a fixed-seed generator.
-	f32, u16 := view[float32](data), view[uint16](data)
 	x := uint64(0x9e3779b97f4a7c15)
-	off := 0
-	for _, n := range names {
-		elems := 1
-		for _, d := range tensors[n] {
-			elems *= d
-		}
-		gain := strings.HasSuffix(n, "ln_1.weight") || strings.HasSuffix(n, "ln_2.weight") || n == "ln_f.weight"
-		for i := off; i < off+elems; i++ {
+	buf, err := Encode(dtype, c.Layout(), func(name string, data []byte) {
+		gain := strings.HasSuffix(name, "ln_1.weight") || strings.HasSuffix(name, "ln_2.weight") || name == "ln_f.weight"
+		f32, u16 := view[float32](data), view[uint16](data)
+		for i := range len(data) / size {
 			v := float32(1)
 			if !gain {
 				x ^= x << 13
@@ -109,18 +70,18 @@ func SyntheticFiles(spec string) (config, model []byte, err error) {
 				x ^= x << 17
 				v = (float32(x>>40)/(1<<24) - 0.5) * 0.04
 			}
-			switch size {
-			case 4:
+			switch dtype {
+			case "F32":
 				f32[i] = v
+			case "BF16":
+				u16[i] = uint16(math.Float32bits(v) >> 16)
 			default:
-				if dtype == "BF16" {
-					u16[i] = uint16(math.Float32bits(v) >> 16)
-				} else {
-					u16[i] = f32ToF16(v)
-				}
+				u16[i] = f32ToF16(v)
 			}
 		}
-		off += elems
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return cfgJSON, buf, nil
 }

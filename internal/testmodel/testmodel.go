@@ -6,11 +6,10 @@ import (
 	"embed"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
+	"strings"
 
 	"github.com/gpt2go/gpt2/tokenizer"
 	"github.com/gpt2go/gpt2/weights"
@@ -57,64 +56,40 @@ func Files(positions int) (config, model []byte, err error) {
 	P := positions
 	cfg, _ := json.Marshal(map[string]any{"n_layer": L, "n_head": NH, "n_embd": C,
 		"n_positions": P, "vocab_size": V, "bos_token_id": 336, "eos_token_id": 336, "model_type": "gpt2"})
-	shapes := map[string][]int{"wte.weight": {V, C}, "wpe.weight": {P, C}, "ln_f.weight": {C}, "ln_f.bias": {C}}
-	for i := range L {
-		for name, s := range map[string][]int{
-			"ln_1.weight": {C}, "ln_1.bias": {C}, "ln_2.weight": {C}, "ln_2.bias": {C},
-			"attn.c_attn.weight": {C, 3 * C}, "attn.c_attn.bias": {3 * C},
-			"attn.c_proj.weight": {C, C}, "attn.c_proj.bias": {C},
-			"mlp.c_fc.weight": {C, 4 * C}, "mlp.c_fc.bias": {4 * C},
-			"mlp.c_proj.weight": {4 * C, C}, "mlp.c_proj.bias": {C},
-		} {
-			shapes[fmt.Sprintf("h.%d.%s", i, name)] = s
-		}
+	c, err := weights.ParseConfig(cfg)
+	if err != nil {
+		return nil, nil, err
 	}
-	names := make([]string, 0, len(shapes))
-	for n := range shapes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	header := map[string]any{}
-	var data []byte
 	tok, err := tokenizer.LoadFS(vocab, ".")
 	if err != nil {
 		return nil, nil, err
 	}
 	x := uint64(0x2545f4914f6cdd1d)
-	for _, n := range names {
-		elems := 1
-		for _, d := range shapes[n] {
-			elems *= d
-		}
+	buf, err := weights.Encode("F32", c.Layout(), func(name string, data []byte) {
 		scale := float32(0.3)
-		switch n {
-		case "wte.weight":
+		switch {
+		case name == "wte.weight":
 			scale = 1
-		case "ln_f.weight", "h.0.ln_1.weight", "h.0.ln_2.weight", "h.1.ln_1.weight", "h.1.ln_2.weight":
+		case strings.HasSuffix(name, "ln_1.weight"), strings.HasSuffix(name, "ln_2.weight"), name == "ln_f.weight":
 			scale = 0
 		}
-		start := len(data)
-		for range elems {
+		for i := 0; i < len(data); i += 4 {
 			x ^= x << 13
 			x ^= x >> 7
 			x ^= x << 17
 			v := (float32(x>>40)/(1<<24) - 0.5) * 2 * scale
-			if n == "wte.weight" && !printable(tok, (len(data)-start)/4/C) {
+			if name == "wte.weight" && !printable(tok, i/4/C) {
 				v *= 0.05 // keep the output readable
 			}
 			if scale == 0 {
 				v = 1 // LayerNorm gains
 			}
-			data = binary.LittleEndian.AppendUint32(data, math.Float32bits(v))
+			binary.LittleEndian.PutUint32(data[i:], math.Float32bits(v))
 		}
-		header[n] = map[string]any{"dtype": "F32", "shape": shapes[n], "data_offsets": []int{start, len(data)}}
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	h, _ := json.Marshal(header)
-	for len(h)%8 != 0 {
-		h = append(h, ' ')
-	}
-	buf := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
-	buf = append(append(buf, h...), data...)
 	return cfg, buf, nil
 }
 
