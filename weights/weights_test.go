@@ -108,3 +108,47 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("defaults: %+v", c)
 	}
 }
+
+func TestEncodeLayoutRoundTrip(t *testing.T) {
+	cfgJSON := []byte(`{"n_layer": 2, "n_head": 2, "n_embd": 8, "n_positions": 16, "vocab_size": 40, "n_inner": 12}`)
+	cfg, err := ParseConfig(cfgJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := Encode("BF16", cfg.Layout(), func(name string, data []byte) {
+		for i := range data {
+			data[i] = byte(len(name) + i)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "config.json"), cfgJSON, 0o644)
+	os.WriteFile(filepath.Join(dir, "model.safetensors"), model, 0o644)
+	ck, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ck.Close()
+	for name, shape := range cfg.Layout() {
+		rows, cols := 1, shape[0]
+		if len(shape) == 2 {
+			rows, cols = shape[0], shape[1]
+		}
+		if _, err := ck.Matrix(name, rows, cols); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := Encode("F64", cfg.Layout(), nil); err == nil {
+		t.Error("Encode accepted F64")
+	}
+}
+
+func TestSyntheticSpecs(t *testing.T) {
+	for _, spec := range []string{"synthetic:", "synthetic:gpt3", "synthetic:gpt2:f8", "gpt2", "synthetic:gpt2:f16:x"} {
+		if _, err := Synthetic(spec); err == nil {
+			t.Errorf("Synthetic(%q) accepted a bad spec", spec)
+		}
+	}
+}
