@@ -39,6 +39,7 @@ var avx2 = simd{
 var avx512 = simd{
 	gemv:   [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int){gemvF32AVX512, gemvF16AVX512, gemvBF16AVX512, gemvQ8AVX512},
 	rowdot: [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int){rowdotF32AVX512, rowdotF16AVX512, rowdotBF16AVX512, rowdotQ8AVX512},
+	q8cols: 32,
 	gemm:   gemm6x64AVX512,
 	nr:     64,
 	cvtF16: cvtF16AVX2,
@@ -80,7 +81,8 @@ func axpyAVX512(y *float32, alpha float32, x *float32, n int)
 //	}
 //
 // F16 converts with VCVTPH2PS, BF16 shifts left 16 bits, Q8 multiplies by
-// s[(i*ldw + j0 + j) / 32] (the Q8 row length ldw is a multiple of 32, j0%16 == 0).
+// s[(i*ldw + j0 + j) / 32] (the Q8 row length ldw is a multiple of 32, j0%16 == 0;
+// gemvQ8AVX512 needs n and j0 to be multiples of 32).
 //
 //go:noescape
 func gemvF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)

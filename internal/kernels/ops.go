@@ -53,12 +53,22 @@ func SoftmaxExp(x []float32, scale float32) float64 {
 	if len(x) == 0 {
 		return 0
 	}
-	m := x[0]
-	for _, v := range x[1:] {
-		m = max(m, v)
-	}
 	s := float64(scale)
-	return cur.expSum(x, s, s*float64(m))
+	return cur.expSum(x, s, s*float64(maxOf(x)))
+}
+
+// maxOf returns the largest element of a non-empty x, with four
+// independent comparisons per step rather than one chain.
+func maxOf(x []float32) float32 {
+	m0, m1, m2, m3 := x[0], x[0], x[0], x[0]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		m0, m1, m2, m3 = max(m0, x[i]), max(m1, x[i+1]), max(m2, x[i+2]), max(m3, x[i+3])
+	}
+	for ; i < len(x); i++ {
+		m0 = max(m0, x[i])
+	}
+	return max(max(m0, m1), max(m2, m3))
 }
 
 // expSumGeneric computes x[i] = exp(x[i]·scale - shift) in float64 and returns the sum.

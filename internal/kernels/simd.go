@@ -18,6 +18,9 @@ type simd struct {
 	// the matrix, j0 is the column of w within its row (j0%16 == 0) and the
 	// matrix row length is a multiple of 32.
 	gemv [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+	// q8cols is the column granularity of gemv[Q8]: n and j0 are multiples
+	// of it (16 if unset).
+	q8cols int
 	// rowdot[d] computes y[r] = Σ_{j<n} W[r, j]·x[j] for r < 4, n a multiple of
 	// 16 (32 for Q8, whose s points at the first scale of row 0).
 	rowdot [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
@@ -159,7 +162,9 @@ func (s *simd) gemv1(y, x []float32, w *Mat, c0 int) {
 	r4, n16 := rows&^3, n&^15
 	var sc *float32
 	if w.DType == Q8 {
-		if w.Cols%32 != 0 || c0%16 != 0 {
+		q := max(s.q8cols, 16)
+		n16 = n &^ (q - 1)
+		if w.Cols%32 != 0 || c0%q != 0 {
 			n16 = 0
 		} else if len(w.Scale) > 0 {
 			sc = &w.Scale[0]
