@@ -454,3 +454,53 @@ func TestSoftmaxExp(t *testing.T) {
 		}
 	})
 }
+
+// TestMisalignedWeights runs the T=1 products on matrices whose storage
+// starts at every element offset within a cache line, as safetensors views
+// do, so the aligned main call and the partial chunks at both ends of each
+// row are all exercised.
+func TestMisalignedWeights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	forEachVariant(t, func(t *testing.T) {
+		for _, d := range []DType{F32, F16, BF16} {
+			for _, sh := range []shape{{9, 64}, {12, 96}, {7, 160}} {
+				big := randMat(rng, 1, sh.rows*sh.cols+32, d)
+				for _, off := range []int{0, 1, 4, 7, 8, 12, 15, 20, 31} {
+					w := Mat{Rows: sh.rows, Cols: sh.cols, DType: d}
+					if d == F32 {
+						w.F32 = big.F32[off : off+sh.rows*sh.cols]
+					} else {
+						w.U16 = big.U16[off : off+sh.rows*sh.cols]
+					}
+					x := randVec(rng, max(sh.rows, sh.cols))
+					check := func(kind string, got []float32, want func(j int) (float64, float64)) {
+						for j, g := range got {
+							sum, abs := want(j)
+							if math.Abs(float64(g)-sum) > 1e-5*abs+1e-30 {
+								t.Fatalf("%s %v %dx%d off=%d: y[%d] = %v, want %v", kind, d, sh.rows, sh.cols, off, j, g, sum)
+							}
+						}
+					}
+					y := make([]float32, sh.cols)
+					MulT(y, sh.cols, x, sh.rows, 1, &w, 0, sh.cols)
+					check("MulT", y, func(j int) (sum, abs float64) {
+						for i := range sh.rows {
+							p := float64(x[i]) * float64(w.At(i, j))
+							sum, abs = sum+p, abs+math.Abs(p)
+						}
+						return
+					})
+					z := make([]float32, sh.rows)
+					Mul(z, sh.rows, x, sh.cols, 1, &w, 0, sh.rows)
+					check("Mul", z, func(r int) (sum, abs float64) {
+						for j := range sh.cols {
+							p := float64(x[j]) * float64(w.At(r, j))
+							sum, abs = sum+p, abs+math.Abs(p)
+						}
+						return
+					})
+				}
+			}
+		}
+	})
+}

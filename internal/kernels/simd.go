@@ -155,28 +155,70 @@ func (s *simd) mulT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c
 
 // gemv1 computes y[j] = Σ_i x[i]·W[i, c0+j]: batch-1 decode, memory-bound.
 // The assembly streams 4 rows of W at a time into y (kept in L1).
+//
+// Loads that straddle cache lines cost ~40% of the streaming rate, and
+// safetensors data is rarely 64-byte aligned. So when every row starts at
+// the same misalignment, the main call starts at the first aligned column
+// and the partial chunks at either end are taken by one 16-column call
+// each into a scratch y, of which only the missing columns are kept.
 func (s *simd) gemv1(y, x []float32, w *Mat, c0 int) {
 	n := len(y)
 	clear(y)
-	rows := w.Rows
-	r4, n16 := rows&^3, n&^15
+	d, rows := w.DType, w.Rows
+	r4 := rows &^ 3
+	ldw := w.Cols * esize(d)
+	lo := 0 // first column of the main call
 	var sc *float32
-	if w.DType == Q8 {
-		q := max(s.q8cols, 16)
-		n16 = n &^ (q - 1)
-		if w.Cols%32 != 0 || c0%q != 0 {
-			n16 = 0
+	if d == Q8 {
+		if q := max(s.q8cols, 16); w.Cols%32 != 0 || c0%q != 0 {
+			r4 = 0
 		} else if len(w.Scale) > 0 {
 			sc = &w.Scale[0]
 		}
+	} else if r4 > 0 && n >= 32 && ldw%(16*esize(d)) == 0 {
+		lo = alignCols(ptr(w, c0), d)
 	}
-	if r4 > 0 && n16 > 0 {
-		s.gemv[w.DType](&y[0], &x[0], ptr(w, c0), sc, r4, w.Cols*esize(w.DType), n16, c0)
-	} else {
-		r4 = 0
+	n16 := (n - lo) &^ 15
+	if d == Q8 {
+		n16 = n &^ (max(s.q8cols, 16) - 1)
 	}
-	addRows(y[:n16], x, w, r4, rows, c0)
-	addRows(y[n16:], x, w, 0, rows, c0+n16)
+	if r4 == 0 || n16 == 0 {
+		addRows(y, x, w, 0, rows, c0)
+		return
+	}
+	s.gemv[d](&y[lo], &x[0], ptr(w, c0+lo), sc, r4, ldw, n16, c0+lo)
+	e := lo + n16 // columns [0, e) have rows [0, r4)
+	if lo > 0 {
+		var tmp [16]float32
+		s.gemv[d](&tmp[0], &x[0], ptr(w, c0), nil, r4, ldw, 16, c0)
+		for j := range lo {
+			y[j] += tmp[j]
+		}
+	}
+	if e < n && d != Q8 {
+		var tmp [16]float32
+		s.gemv[d](&tmp[0], &x[0], ptr(w, c0+n-16), nil, r4, ldw, 16, c0+n-16)
+		for j := e; j < n; j++ {
+			y[j] += tmp[j-(n-16)]
+		}
+		e = n
+	}
+	addRows(y[:e], x, w, r4, rows, c0)
+	addRows(y[e:], x, w, 0, rows, c0+e)
+}
+
+// alignCols returns how many elements of dtype d (F32, F16 or BF16) from p
+// on precede the first address at which a 16-element chunk (64 or 32 bytes)
+// is aligned to its size, and so lies within one cache line; 0 if p is not
+// even element-aligned.
+func alignCols(p unsafe.Pointer, d DType) int {
+	es := esize(d)
+	chunk := 16 * es
+	mis := int(uintptr(p) % uintptr(chunk))
+	if mis%es != 0 {
+		return 0
+	}
+	return (chunk - mis) % chunk / es
 }
 
 // addRows computes y[j] += Σ_{i0≤i<i1} x[i]·W[i, c0+j]: the scalar tails.
@@ -311,35 +353,64 @@ func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0
 	}
 	C := w.Cols
 	checkRange(y, ldy, x, ldx, T, n, C)
-	m := C &^ 15 // columns done in assembly
-	if w.DType == Q8 && C%32 != 0 {
+	d := w.DType
+	ldw := C * esize(d)
+	// The assembly takes columns [lo, lo+m); as in gemv1, lo is the first
+	// 64-byte aligned column when all rows share one misalignment, and the
+	// partial chunks at the ends are 16-column calls with x zeroed outside
+	// the columns they add.
+	lo := 0
+	if d != Q8 && C >= 32 && ldw%(16*esize(d)) == 0 {
+		lo = alignCols(ptr(w, r0*C), d)
+	}
+	m := (C - lo) &^ 15
+	if d == Q8 && C%32 != 0 {
 		m = 0
 	}
-	ldw := C * esize(w.DType)
-	var out [4]float32
+	e := lo + m // columns [0, e) (or [lo, e) if m == 0) done in assembly
+	tail := m > 0 && e < C && d != Q8
+	if tail {
+		e = C
+	}
+	var out, outH, outT [4]float32
+	var xh, xt [16]float32
 	// Blocks of 64 rows (at most 192 KiB of F32 for C=768) stay in L2
 	// while every token's logits are taken from them.
 	const rb = 64
 	for b0 := 0; b0 < n; b0 += rb {
 		b1 := min(n, b0+rb)
 		for t := 0; t < T; t++ {
-			xt := x[t*ldx : t*ldx+C]
+			xr := x[t*ldx : t*ldx+C]
 			yt := y[t*ldy : t*ldy+n]
+			if m > 0 {
+				xh, xt = [16]float32{}, [16]float32{}
+				copy(xh[:lo], xr)
+				if tail {
+					copy(xt[16-(C-lo-m):], xr[lo+m:])
+				}
+			}
 			r := b0
 			if m > 0 {
 				for ; r+4 <= b1; r += 4 {
+					k := (r0 + r) * C
 					var sc *float32
-					if w.DType == Q8 {
-						sc = &w.Scale[(r0+r)*C/QBlock]
+					if d == Q8 {
+						sc = &w.Scale[k/QBlock]
 					}
-					s.rowdot[w.DType](&out[0], &xt[0], ptr(w, (r0+r)*C), sc, ldw, m)
+					s.rowdot[d](&out[0], &xr[lo], ptr(w, k+lo), sc, ldw, m)
+					if lo > 0 {
+						s.rowdot[d](&outH[0], &xh[0], ptr(w, k), nil, ldw, 16)
+					}
+					if tail {
+						s.rowdot[d](&outT[0], &xt[0], ptr(w, k+C-16), nil, ldw, 16)
+					}
 					for q := range out {
-						yt[r+q] = out[q] + dotRow(w, r0+r+q, m, xt)
+						yt[r+q] = out[q] + outH[q] + outT[q] + dotRow(w, r0+r+q, e, xr)
 					}
 				}
 			}
 			for ; r < b1; r++ {
-				yt[r] = dotRow(w, r0+r, 0, xt)
+				yt[r] = dotRow(w, r0+r, 0, xr)
 			}
 		}
 	}
