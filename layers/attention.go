@@ -15,13 +15,19 @@ type Attention struct {
 	Scale float32
 }
 
-// KV is one layer's cache for P positions (len(K) = len(V) = P·C), laid
-// out per head so that both attention products are plain matrix products:
-// K holds [NH, HS, P], each head's keys transposed (K_h^T, one row per
-// channel, one column per position); V holds [NH, P, HS].
+// KV is one layer's cache for P positions (P a multiple of KTile;
+// len(K) = len(V) = P·C), laid out per head so that both attention products
+// are plain matrix products. V holds [NH, P, HS]. K holds the keys
+// transposed, in tiles of KTile positions: [P/KTile, NH, HS, KTile], so
+// tile b of head h is K_h^T for positions b·KTile.. as an [HS, KTile]
+// matrix, and one new position's C keys land in one tile per head (a few
+// pages in all) rather than on a page per channel.
 type KV struct {
 	K, V []float32
 }
+
+// KTile is the number of positions per tile of the key cache.
+const KTile = 64
 
 // queryBlock is the number of queries whose scores are taken together.
 // Keys beyond a block's last query are masked, so larger blocks waste
@@ -41,7 +47,7 @@ func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV
 	C := a.CProj.W.Rows
 	NH := a.NHead
 	HS := C / NH
-	P := len(kv.K) / C
+	P := len(kv.V) / C
 	a.CAttn.Forward(p, qkv, x, T)
 	N := pos + T
 	tbMax := min(T, queryBlock)
@@ -50,13 +56,17 @@ func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV
 		att := make([]float32, tbMax*N+tbMax)
 		inv := att[tbMax*N:]
 		for h := lo; h < hi; h++ {
-			a.store(kv, qkv, h, T, pos, C, HS, P)
-			kt := kernels.Mat{Rows: HS, Cols: P, DType: kernels.F32, F32: kv.K[h*HS*P : (h+1)*HS*P]}
+			a.store(kv, qkv, h, T, pos, C, HS)
 			for t0 := 0; t0 < T; t0 += tbMax {
 				tb := min(tbMax, T-t0)
 				n := pos + t0 + tb
 				s := att[:tb*n]
-				kernels.MulT(s, n, qkv[t0*3*C+h*HS:], 3*C, tb, &kt, 0, n)
+				q := qkv[t0*3*C+h*HS:]
+				for j0 := 0; j0 < n; j0 += KTile {
+					b := (j0/KTile*a.NHead + h) * HS * KTile
+					kt := kernels.Mat{Rows: HS, Cols: KTile, DType: kernels.F32, F32: kv.K[b : b+HS*KTile]}
+					kernels.MulT(s[j0:], n, q, 3*C, tb, &kt, 0, min(KTile, n-j0))
+				}
 				for t := 0; t < tb; t++ {
 					row := s[t*n : (t+1)*n]
 					k := pos + t0 + t + 1
@@ -79,19 +89,22 @@ func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV
 }
 
 // store appends head h's keys and values of the T new tokens (from qkv)
-// to the cache at positions pos.., writing K_h^T in blocks of 16 tokens so
-// that each write fills whole cache lines.
-func (a *Attention) store(kv *KV, qkv []float32, h, T, pos, C, HS, P int) {
-	kt := kv.K[h*HS*P : (h+1)*HS*P]
-	for t0 := 0; t0 < T; t0 += 16 {
-		tb := min(16, T-t0)
+// to the cache at positions pos.., writing each key tile's rows a run of
+// positions at a time.
+func (a *Attention) store(kv *KV, qkv []float32, h, T, pos, C, HS int) {
+	P := len(kv.V) / C
+	for t0 := 0; t0 < T; {
+		p0 := pos + t0
+		tb := min(T-t0, KTile-p0%KTile) // positions left in this tile
+		kt := kv.K[(p0/KTile*a.NHead+h)*HS*KTile:]
 		for d := 0; d < HS; d++ {
-			dst := kt[d*P+pos+t0 : d*P+pos+t0+tb]
+			dst := kt[d*KTile+p0%KTile : d*KTile+p0%KTile+tb]
 			src := qkv[t0*3*C+C+h*HS+d:]
 			for t := range dst {
 				dst[t] = src[t*3*C]
 			}
 		}
+		t0 += tb
 	}
 	for t := 0; t < T; t++ {
 		v := qkv[t*3*C+2*C+h*HS : t*3*C+2*C+(h+1)*HS]

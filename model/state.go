@@ -33,7 +33,8 @@ type State struct {
 // NewState makes an empty state running on threads workers (<= 0 means
 // GOMAXPROCS). The KV cache for the whole context is allocated up front.
 func (m *Model) NewState(threads int) *State {
-	P, C := m.Config.NPositions, m.Config.NEmbd
+	C := m.Config.NEmbd
+	P := (m.Config.NPositions + layers.KTile - 1) / layers.KTile * layers.KTile
 	s := &State{m: m, pool: parallel.New(threads), kv: make([]layers.KV, len(m.Blocks))}
 	for i := range s.kv {
 		s.kv[i] = layers.KV{K: make([]float32, P*C), V: make([]float32, P*C)}
