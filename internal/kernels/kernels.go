@@ -61,20 +61,7 @@ func (m *Mat) Bytes() int {
 }
 
 // At returns element (i, j) as float32. It is for tests and tools, not hot loops.
-func (m *Mat) At(i, j int) float32 {
-	k := i*m.Cols + j
-	switch m.DType {
-	case F32:
-		return m.F32[k]
-	case F16:
-		return F16ToF32(m.U16[k])
-	case BF16:
-		return BF16ToF32(m.U16[k])
-	case Q8:
-		return float32(m.Q[k]) * m.Scale[k/QBlock]
-	}
-	panic("kernels: bad dtype")
-}
+func (m *Mat) At(i, j int) float32 { return elem(m, i*m.Cols+j) }
 
 // Row writes row i of m into dst (len(dst) == m.Cols) as float32.
 func (m *Mat) Row(dst []float32, i int) {
