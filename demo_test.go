@@ -303,6 +303,21 @@ func TestDemoQuantized8(t *testing.T) {
 				agree++
 			}
 		}
+		// Token by token (the batch-1 kernels) the logits match the
+		// prefill's closely: both use the same int8 weights.
+		all := append([]float32(nil), logits...)
+		st.Truncate(0)
+		for pos, id := range p.IDs {
+			one, err := st.Forward([]int{id}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range one {
+				if d := math.Abs(float64(v - all[pos*V+i])); d > 1e-4*(1+math.Abs(float64(v))) {
+					t.Fatalf("q8 decode logit %d at position %d: %v, prefill gave %v", i, pos, v, all[pos*V+i])
+				}
+			}
+		}
 	}
 	t.Logf("q8: max abs logit error %.3g of max |logit|; top token agrees with F32 at %d of %d positions", worst, agree, total)
 	if worst > 0.05 || agree < total*9/10 {

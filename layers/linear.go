@@ -26,7 +26,7 @@ var partials = sync.Pool{New: func() any { return new([]float32) }}
 // and the partial sums are added at the end.
 func (l *Linear) Forward(p *parallel.Pool, y, x []float32, T int) {
 	in, out := l.W.Rows, l.W.Cols
-	if T == 1 && p.Threads() > 1 && (l.W.DType != kernels.Q8 || out%kernels.QBlock == 0) {
+	if T == 1 && p.Threads() > 1 {
 		l.forward1(p, y[:out], x[:in])
 		return
 	}
@@ -55,7 +55,7 @@ func (l *Linear) forward1(p *parallel.Pool, y, x []float32) {
 		if k > 0 {
 			dst = buf[(k-1)*out : k*out]
 		}
-		w := rowRange(&l.W, lo, hi)
+		w := l.W.RowRange(lo, hi)
 		kernels.MulT(dst, out, x[lo:hi], hi-lo, 1, &w, 0, out)
 	})
 	for k := 1; k < min(p.Threads(), (in+15)/16); k++ { // the ranges ForEach made
@@ -64,20 +64,4 @@ func (l *Linear) forward1(p *parallel.Pool, y, x []float32) {
 	if l.B != nil {
 		kernels.Axpy(y, 1, l.B)
 	}
-}
-
-// rowRange returns rows lo..hi of w as a matrix of its own.
-func rowRange(w *kernels.Mat, lo, hi int) kernels.Mat {
-	C := w.Cols
-	m := kernels.Mat{Rows: hi - lo, Cols: C, DType: w.DType}
-	switch w.DType {
-	case kernels.F32:
-		m.F32 = w.F32[lo*C : hi*C]
-	case kernels.F16, kernels.BF16:
-		m.U16 = w.U16[lo*C : hi*C]
-	case kernels.Q8:
-		m.Q = w.Q[lo*C : hi*C]
-		m.Scale = w.Scale[lo*C/kernels.QBlock : hi*C/kernels.QBlock]
-	}
-	return m
 }

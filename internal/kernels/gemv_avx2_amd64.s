@@ -177,14 +177,19 @@ done:
 
 // func gemvQ8AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
 //
-// Extra registers: AX scales of row i, R14 scale row stride (ldw/8 bytes),
-// R15 3·R14, R12 column j0+16c, R13 address of the chunk's scale in row i.
+// A pass's 4 rows are the first or the second half of a group of 8 whose
+// scales lie side by side (see Mat.ScaleIndex).
+//
+// Extra registers: AX scales of row i at column 0, R12 column j0+16c, R13
+// address of the chunk's scale in row i, R14 the step of AX to the next
+// pass (16 bytes within a group, ldw-16 to the next group), R15 the XOR
+// that swaps the two steps.
 TEXT ·gemvQ8AVX2(SB), NOSPLIT, $0-64
 	PROLOGUE
 	MOVQ s+24(FP), AX
-	MOVQ BX, R14
-	SHRQ $3, R14
-	LEAQ (R14)(R14*2), R15
+	MOVQ $16, R14
+	LEAQ -16(BX), R15
+	XORQ R14, R15
 	SHLQ $4, R8
 	ADDQ j0+56(FP), R8    // R8 = end column
 
@@ -199,14 +204,14 @@ chunk:
 	PREFETCHT0 (R13)(BX*2)
 	PREFETCHT0 (R13)(R9*1)
 	MOVQ    R12, R13
-	SHRQ    $5, R13
-	LEAQ    (AX)(R13*4), R13
+	ANDQ    $-32, R13      // (column/32)·8 scales of 4 bytes
+	ADDQ    AX, R13
 	VMOVUPS (R10), Y0
 	VMOVUPS 32(R10), Y1
 	QROW((R11), 8(R11), (R13), Y4)
-	QROW((R11)(BX*1), 8(R11)(BX*1), (R13)(R14*1), Y5)
-	QROW((R11)(BX*2), 8(R11)(BX*2), (R13)(R14*2), Y6)
-	QROW((R11)(R9*1), 8(R11)(R9*1), (R13)(R15*1), Y7)
+	QROW((R11)(BX*1), 8(R11)(BX*1), 4(R13), Y5)
+	QROW((R11)(BX*2), 8(R11)(BX*2), 8(R13), Y6)
+	QROW((R11)(R9*1), 8(R11)(R9*1), 12(R13), Y7)
 	VMOVUPS Y0, (R10)
 	VMOVUPS Y1, 32(R10)
 	ADDQ    $64, R10
@@ -215,7 +220,8 @@ chunk:
 	CMPQ    R12, R8
 	JL      chunk
 	NEXTPASS
-	LEAQ    (AX)(R14*4), AX
+	ADDQ    R14, AX
+	XORQ    R15, R14
 	TESTQ   CX, CX
 	JNZ     pass
 

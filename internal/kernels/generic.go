@@ -53,7 +53,7 @@ func rowRange(dst []float32, w *Mat, i, c0 int) {
 		}
 	case Q8:
 		for j := range dst {
-			dst[j] = float32(w.Q[k+j]) * w.Scale[(k+j)/QBlock]
+			dst[j] = elem(w, k+j)
 		}
 	}
 }

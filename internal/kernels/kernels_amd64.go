@@ -81,8 +81,9 @@ func axpyAVX512(y *float32, alpha float32, x *float32, n int)
 //	}
 //
 // F16 converts with VCVTPH2PS, BF16 shifts left 16 bits, Q8 multiplies by
-// s[(i*ldw + j0 + j) / 32] (the Q8 row length ldw is a multiple of 32, j0%16 == 0;
-// gemvQ8AVX512 needs n and j0 to be multiples of 32).
+// the scale of (i, j0+j), s[Mat.ScaleIndex(i, j0+j)] (the Q8 row length ldw
+// is a multiple of 32, j0%16 == 0; gemvQ8AVX512 needs n and j0 to be
+// multiples of 32).
 //
 //go:noescape
 func gemvF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
@@ -118,7 +119,7 @@ func gemvQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 
 //		}
 //	}
 //
-// Q8 multiplies by s[(r*ldw + j) / 32].
+// Q8 multiplies by s[Mat.ScaleIndex(r, j)], rows 0-3 in one group of 8.
 //
 //go:noescape
 func rowdotF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
@@ -177,13 +178,14 @@ func cvtF16AVX2(dst *float32, src *uint16, n int)
 //go:noescape
 func cvtBF16AVX2(dst *float32, src *uint16, n int)
 
-// cvtQ8AVX2 dequantises n (a multiple of 16) int8 values starting at
-// row-major element e0 (a multiple of 16):
+// cvtQ8AVX2 dequantises n (a multiple of 16) int8 values of one row,
+// starting at column j0 (a multiple of 16), with s the row's first scale
+// (the next block's is 8 scales on, see Mat.ScaleIndex):
 //
-//	for i := 0; i < n; i++ { dst[i] = float32(q[i]) * s[(e0+i)/32] }
+//	for i := 0; i < n; i++ { dst[i] = float32(q[i]) * s[(j0+i)/32*8] }
 //
 //go:noescape
-func cvtQ8AVX2(dst *float32, q *int8, s *float32, e0, n int)
+func cvtQ8AVX2(dst *float32, q *int8, s *float32, j0, n int)
 
 // geluAVX512 applies GELU in place to n (a multiple of 8) values, in float64:
 //

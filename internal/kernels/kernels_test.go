@@ -56,8 +56,11 @@ func randMat(rng *rand.Rand, rows, cols int, d DType) Mat {
 			m.U16[i] = sign | exp<<7 | uint16(rng.IntN(128))
 		}
 	case Q8:
+		if cols%QBlock != 0 {
+			panic("randMat: Q8 needs a multiple of 32 columns")
+		}
 		m.Q = make([]int8, n)
-		m.Scale = make([]float32, (n+QBlock-1)/QBlock)
+		m.Scale = make([]float32, scaleLen(rows, cols))
 		for i := range m.Q {
 			m.Q[i] = int8(rng.IntN(255) - 127)
 		}
@@ -208,6 +211,9 @@ var mulTCases = sync.OnceValue(func() []prodCase {
 	var cases []prodCase
 	for _, d := range dtypes {
 		for _, s := range shapes {
+			if d == Q8 && s.cols%QBlock != 0 {
+				continue
+			}
 			w := randMat(rng, s.rows, s.cols, d)
 			wd := dense(&w)
 			for _, T := range s.ts {
@@ -235,11 +241,15 @@ var mulCases = sync.OnceValue(func() []prodCase {
 		{shape{17, 96}, []int{1, 4, 13}}, {shape{70, 768}, []int{1, 3}},
 		{shape{130, 100}, []int{1, 2}}, {shape{11, 3072}, []int{1, 2}},
 		{shape{6, 15}, []int{1, 8}}, {shape{8, 65}, []int{1, 64}},
+		{shape{29, 64}, []int{1, 3}},
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	var cases []prodCase
 	for _, d := range dtypes {
 		for _, s := range shapes {
+			if d == Q8 && s.cols%QBlock != 0 {
+				continue
+			}
 			w := randMat(rng, s.rows, s.cols, d)
 			wd := dense(&w)
 			for _, T := range s.ts {
@@ -350,34 +360,58 @@ func TestChoose(t *testing.T) {
 
 func TestQuantize(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
+	const rows, cols = 21, 64 // rows not a multiple of 8: a padded scale group
 	for _, d := range []DType{F32, F16, BF16} {
-		w := randMat(rng, 24, 64, d)
+		w := randMat(rng, rows, cols, d)
 		q, err := Quantize(&w)
 		if err != nil {
 			t.Fatalf("%v: %v", d, err)
 		}
-		if q.DType != Q8 || len(q.Q) != 24*64 || len(q.Scale) != 24*64/QBlock {
+		if q.DType != Q8 || len(q.Q) != rows*cols || len(q.Scale) != 24*cols/QBlock {
 			t.Fatalf("%v: bad Q8 result %v %d %d", d, q.DType, len(q.Q), len(q.Scale))
 		}
 		var maxErr float64
-		for b := range q.Scale {
-			amax := float32(0)
-			for e := 0; e < QBlock; e++ {
-				amax = max(amax, float32(math.Abs(float64(elem(&w, b*QBlock+e)))))
-			}
-			if q.Scale[b] != amax/127 {
-				t.Fatalf("%v: scale[%d] = %v, want %v", d, b, q.Scale[b], amax/127)
-			}
-			for e := 0; e < QBlock; e++ {
-				k := b*QBlock + e
-				diff := math.Abs(float64(elem(&q, k)) - float64(elem(&w, k)))
-				if diff > float64(q.Scale[b])*0.5001 {
-					t.Fatalf("%v: element %d round-trip error %v > scale/2 = %v", d, k, diff, q.Scale[b]/2)
+		for i := range rows {
+			for j0 := 0; j0 < cols; j0 += QBlock {
+				amax := float32(0)
+				for j := j0; j < j0+QBlock; j++ {
+					amax = max(amax, float32(math.Abs(float64(w.At(i, j)))))
 				}
-				maxErr = max(maxErr, diff/float64(amax))
+				// Scales of 8 rows lie side by side, block after block.
+				s := q.Scale[(i/8*(cols/QBlock)+j0/QBlock)*8+i%8]
+				if s != amax/127 {
+					t.Fatalf("%v: scale of row %d block %d = %v, want %v", d, i, j0/QBlock, s, amax/127)
+				}
+				for j := j0; j < j0+QBlock; j++ {
+					diff := math.Abs(float64(q.At(i, j)) - float64(w.At(i, j)))
+					if diff > float64(s)*0.5001 {
+						t.Fatalf("%v: (%d, %d) round-trip error %v > scale/2 = %v", d, i, j, diff, s/2)
+					}
+					maxErr = max(maxErr, diff/float64(amax))
+				}
 			}
 		}
 		t.Logf("%v: max round-trip error %.4f of block max (bound 1/254 = %.4f)", d, maxErr, 1.0/254)
+		r := q.RowRange(8, rows)
+		for i := range r.Rows {
+			for j := range cols {
+				if r.At(i, j) != q.At(8+i, j) {
+					t.Fatalf("%v: RowRange(8, %d).At(%d, %d) = %v, want %v", d, rows, i, j, r.At(i, j), q.At(8+i, j))
+				}
+			}
+		}
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Q8 RowRange(4, 8) did not panic")
+			}
+		}()
+		w := randMat(rng, 16, 32, Q8)
+		w.RowRange(4, 8)
+	}()
+	if w := randMat(rng, 2, 48, F32); func() bool { _, err := Quantize(&w); return err == nil }() {
+		t.Error("Quantize(2x48) succeeded, want error (48 columns not a multiple of 32)")
 	}
 	w := randMat(rng, 3, 5, F32)
 	if _, err := Quantize(&w); err == nil {

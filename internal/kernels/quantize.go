@@ -5,17 +5,17 @@ import (
 	"math"
 )
 
-// Quantize returns a Q8 copy of w: every block of QBlock consecutive
-// (row-major) elements shares the scale max|x|/127 and stores round(x/scale)
-// as int8. w may be F32, F16, BF16 or already Q8 (returned unchanged).
-// The element count must be a multiple of QBlock and every value finite.
+// Quantize returns a Q8 copy of w: every block of QBlock columns of a row
+// shares the scale max|x|/127 and stores round(x/scale) as int8. w may be
+// F32, F16, BF16 or already Q8 (returned unchanged). The column count must
+// be a multiple of QBlock and every value finite.
 func Quantize(w *Mat) (Mat, error) {
 	n := w.Rows * w.Cols
 	if w.Rows < 0 || w.Cols < 0 {
 		return Mat{}, fmt.Errorf("kernels: quantize: bad shape [%d, %d]", w.Rows, w.Cols)
 	}
-	if n%QBlock != 0 {
-		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: %d elements is not a multiple of %d", w.Rows, w.Cols, n, QBlock)
+	if w.Cols%QBlock != 0 {
+		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: %d columns is not a multiple of %d", w.Rows, w.Cols, w.Cols, QBlock)
 	}
 	var have int
 	switch w.DType {
@@ -24,7 +24,7 @@ func Quantize(w *Mat) (Mat, error) {
 	case F16, BF16:
 		have = len(w.U16)
 	case Q8:
-		if len(w.Q) < n || len(w.Scale) < n/QBlock {
+		if len(w.Q) < n || len(w.Scale) < scaleLen(w.Rows, w.Cols) {
 			return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: Q8 storage too short", w.Rows, w.Cols)
 		}
 		return *w, nil
@@ -34,10 +34,9 @@ func Quantize(w *Mat) (Mat, error) {
 	if have < n {
 		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d] %v: storage holds %d of %d elements", w.Rows, w.Cols, w.DType, have, n)
 	}
-	q := Mat{Rows: w.Rows, Cols: w.Cols, DType: Q8, Q: make([]int8, n), Scale: make([]float32, n/QBlock)}
+	q := Mat{Rows: w.Rows, Cols: w.Cols, DType: Q8, Q: make([]int8, n), Scale: make([]float32, scaleLen(w.Rows, w.Cols))}
 	var blk [QBlock]float32
-	for b := range q.Scale {
-		k := b * QBlock
+	for k := 0; k < n; k += QBlock {
 		amax := float32(0)
 		for e := range blk {
 			v := elem(w, k+e)
@@ -48,7 +47,7 @@ func Quantize(w *Mat) (Mat, error) {
 			amax = max(amax, float32(math.Abs(float64(v))))
 		}
 		scale := amax / 127
-		q.Scale[b] = scale
+		q.Scale[q.ScaleIndex(k/w.Cols, k%w.Cols)] = scale
 		if scale == 0 {
 			continue // q stays 0
 		}
@@ -70,7 +69,7 @@ func elem(m *Mat, k int) float32 {
 	case BF16:
 		return BF16ToF32(m.U16[k])
 	case Q8:
-		return float32(m.Q[k]) * m.Scale[k/QBlock]
+		return float32(m.Q[k]) * m.Scale[m.ScaleIndex(k/m.Cols, k%m.Cols)]
 	}
 	panic("kernels: bad dtype")
 }

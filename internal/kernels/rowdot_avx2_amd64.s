@@ -181,14 +181,13 @@ done:
 // func rowdotQ8AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
 //
 // 32 elements (one scale block) per step; row sums in Y0, Y2, Y4, Y6.
-// Extra registers: AX scale of the block in row 0, R14 scale row stride
-// (ldw/8 bytes), R15 3·R14, R10 W chunk of row r.
+// The 4 rows lie in one group of 8 (see Mat.ScaleIndex): row r's scale
+// of a block is 4r bytes after row 0's, and the next block's 32 bytes on.
+//
+// Extra registers: AX scale of the block in row 0, R10 W chunk of row r.
 TEXT ·rowdotQ8AVX2(SB), NOSPLIT, $0-48
 	PROLOGUE
 	MOVQ  s+24(FP), AX
-	MOVQ  BX, R14
-	SHRQ  $3, R14
-	LEAQ  (R14)(R14*2), R15
 	TESTQ CX, CX
 	JZ    done
 
@@ -205,14 +204,14 @@ loop:
 	MOVQ    DX, R10
 	QROW(R10, (AX), Y0)
 	ADDQ    BX, R10
-	QROW(R10, (AX)(R14*1), Y2)
+	QROW(R10, 4(AX), Y2)
 	ADDQ    BX, R10
-	QROW(R10, (AX)(R14*2), Y4)
+	QROW(R10, 8(AX), Y4)
 	ADDQ    BX, R10
-	QROW(R10, (AX)(R15*1), Y6)
+	QROW(R10, 12(AX), Y6)
 	ADDQ    $128, SI
 	ADDQ    $32, DX
-	ADDQ    $4, AX
+	ADDQ    $32, AX
 	SUBQ    $32, CX
 	JNZ     loop
 

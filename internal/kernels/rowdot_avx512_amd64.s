@@ -142,19 +142,18 @@ next:
 // func rowdotQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
 //
 // As the float kernels, row after row in memory order, prefetching 4 KiB
-// ahead; each 32-byte step is one scale block.
+// ahead; each 32-byte step is one scale block. The 4 rows lie in one group
+// of 8 (see Mat.ScaleIndex): row r's scale of a block is 4r bytes after
+// row 0's, and the next block's 32 bytes on.
 //
 // Registers: DI y, SI x block, DX row r of W, R11 W block, AX scales of
-// row r, R13 scale of the block, BX ldw, R14 scale row stride (ldw/8
-// bytes: ldw/32 scales of 4 bytes), R8 rows left, CX elements left,
+// row r, R13 scale of the block, BX ldw, R8 rows left, CX elements left,
 // Z0 accumulator.
 TEXT ·rowdotQ8AVX512(SB), NOSPLIT, $0-48
 	MOVQ y+0(FP), DI
 	MOVQ w+16(FP), DX
 	MOVQ s+24(FP), AX
 	MOVQ ldw+32(FP), BX
-	MOVQ BX, R14
-	SHRQ $3, R14
 	MOVQ $4, R8
 
 row:
@@ -178,12 +177,12 @@ loop:
 	VFMADD231PS.BCST (R13), Z12, Z0
 	ADDQ             $128, SI
 	ADDQ             $32, R11
-	ADDQ             $4, R13
+	ADDQ             $32, R13
 	SUBQ             $32, CX
 	JNZ              loop
 
 next:
-	ADDQ  R14, AX
+	ADDQ  $4, AX
 	SEQNEXT
 	JNZ   row
 	VZEROUPPER

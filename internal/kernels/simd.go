@@ -14,15 +14,16 @@ type simd struct {
 	// gemv[d] computes, for j < n (a multiple of 16),
 	//	y[j] += Σ_{i<rows} x[i]·W[i, j]   (rows a multiple of 4)
 	// with w pointing at W[0, 0] of a dtype-d matrix with row stride ldw bytes.
-	// For Q8, s points at the scale of the block holding element 0 of row 0 of
-	// the matrix, j0 is the column of w within its row (j0%16 == 0) and the
-	// matrix row length is a multiple of 32.
+	// For Q8, s points at the first scale of the matrix (row 0 starts a
+	// group of 8 rows), j0 is the column of w within its row (j0%16 == 0)
+	// and the matrix row length is a multiple of 32.
 	gemv [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
 	// q8cols is the column granularity of gemv[Q8]: n and j0 are multiples
 	// of it (16 if unset).
 	q8cols int
 	// rowdot[d] computes y[r] = Σ_{j<n} W[r, j]·x[j] for r < 4, n a multiple of
-	// 16 (32 for Q8, whose s points at the first scale of row 0).
+	// 16 (32 for Q8, whose s points at the first scale of row 0; rows 0-3
+	// lie in one group of 8, so row r's scales are at s[r], s[r+8], ...).
 	rowdot [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
 	// gemm computes the mr×nr block c (row stride ldc bytes) = [c +] a·b for
 	// a mr×kc (row stride lda bytes) and b a packed kc×nr panel.
@@ -30,7 +31,7 @@ type simd struct {
 	nr     int
 	cvtF16 func(dst *float32, src *uint16, n int)             // n%8 == 0
 	cvtBF  func(dst *float32, src *uint16, n int)             // n%8 == 0
-	cvtQ8  func(dst *float32, q *int8, s *float32, e0, n int) // n%16 == 0, e0%16 == 0
+	cvtQ8  func(dst *float32, q *int8, s *float32, j0, n int) // n%16 == 0, j0%16 == 0
 	dot    func(a, b *float32, n int) float32
 	axpy   func(y *float32, alpha float32, x *float32, n int)
 	gelu   func(x *float32, n int) // n%8 == 0; nil: use geluGeneric
@@ -107,7 +108,7 @@ func storage(m *Mat) {
 		have = len(m.U16)
 	case Q8:
 		have = len(m.Q)
-		if len(m.Scale) < (n+QBlock-1)/QBlock {
+		if m.Cols%QBlock != 0 || len(m.Scale) < scaleLen(m.Rows, m.Cols) {
 			have = -1
 		}
 	default:
@@ -170,7 +171,7 @@ func (s *simd) gemv1(y, x []float32, w *Mat, c0 int) {
 	lo := 0 // first column of the main call
 	var sc *float32
 	if d == Q8 {
-		if q := max(s.q8cols, 16); w.Cols%32 != 0 || c0%q != 0 {
+		if q := max(s.q8cols, 16); c0%q != 0 {
 			r4 = 0
 		} else if len(w.Scale) > 0 {
 			sc = &w.Scale[0]
@@ -332,8 +333,10 @@ func (s *simd) convert(dst []float32, w *Mat, k int) {
 			s.cvtBF(&dst[0], &w.U16[k], m)
 		}
 	case Q8:
-		if m = n &^ 15; m > 0 && k%16 == 0 {
-			s.cvtQ8(&dst[0], &w.Q[k], &w.Scale[0], k, m)
+		if i, j := k/w.Cols, k%w.Cols; j+n <= w.Cols && j%16 == 0 {
+			if m = n &^ 15; m > 0 {
+				s.cvtQ8(&dst[0], &w.Q[k], &w.Scale[w.ScaleIndex(i, 0)], j, m)
+			}
 		} else {
 			m = 0
 		}
@@ -364,8 +367,8 @@ func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0
 		lo = alignCols(ptr(w, r0*C), d)
 	}
 	m := (C - lo) &^ 15
-	if d == Q8 && C%32 != 0 {
-		m = 0
+	if d == Q8 && r0%4 != 0 {
+		m = 0 // the assembly wants its 4 rows in one group of 8
 	}
 	e := lo + m // columns [0, e) (or [lo, e) if m == 0) done in assembly
 	tail := m > 0 && e < C && d != Q8
@@ -395,7 +398,7 @@ func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0
 					k := (r0 + r) * C
 					var sc *float32
 					if d == Q8 {
-						sc = &w.Scale[k/QBlock]
+						sc = &w.Scale[w.ScaleIndex(r0+r, 0)]
 					}
 					s.rowdot[d](&out[0], &xr[lo], ptr(w, k+lo), sc, ldw, m)
 					if lo > 0 {
