@@ -1,6 +1,8 @@
 package layers
 
 import (
+	"sync"
+
 	"github.com/gpt2go/gpt2/internal/kernels"
 	"github.com/gpt2go/gpt2/internal/parallel"
 )
@@ -37,23 +39,43 @@ const queryBlock = 128
 // Forward computes y[T, C] for the normalised input x[T, C] of the tokens at
 // positions pos..pos+T-1, after storing their keys and values in kv.
 // qkv[T, 3C] and heads[T, C] are scratch.
-//
-// Per head h and block of queries Q_h[tb, HS]:
+func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV, qkv, heads []float32) {
+	a.CAttn.Forward(p, qkv, x, T)
+	a.attend(p, heads, qkv, T, pos, kv)
+	a.CProj.Forward(p, y, heads, T)
+}
+
+// attendBuf is a worker's scratch, kept between calls: allocating it per
+// call cost ~20% of a decode step's attention. The Mats live here because
+// a Mat handed to a kernel escapes to the heap.
+type attendBuf struct {
+	att   []float32 // scores of a block of queries, then their 1/Σ
+	kt, v kernels.Mat
+}
+
+var attendBufs = sync.Pool{New: func() any { return new(attendBuf) }}
+
+// attend stores the new keys and values and computes every head's output,
+// per head h and block of queries Q_h[tb, HS]:
 //
 //	S = scale·Q_h·K_h^T   [tb, n], n = keys up to the block's last query
 //	P = softmax(S)         row t over its keys 0..pos+t, the rest masked to 0
 //	O = P·V_h              [tb, HS], into heads at columns h*HS..
-func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV, qkv, heads []float32) {
+func (a *Attention) attend(p *parallel.Pool, heads, qkv []float32, T, pos int, kv *KV) {
 	C := a.CProj.W.Rows
 	NH := a.NHead
 	HS := C / NH
 	P := len(kv.V) / C
-	a.CAttn.Forward(p, qkv, x, T)
 	N := pos + T
 	tbMax := min(T, queryBlock)
 	// Heads cost the same, so equal ranges of heads balance the workers.
 	p.For(NH, 1, func(lo, hi int) {
-		att := make([]float32, tbMax*N+tbMax)
+		buf := attendBufs.Get().(*attendBuf)
+		defer attendBufs.Put(buf)
+		if need := tbMax*N + tbMax; len(buf.att) < need {
+			buf.att = make([]float32, need)
+		}
+		att, kt, v := buf.att, &buf.kt, &buf.v
 		inv := att[tbMax*N:]
 		for h := lo; h < hi; h++ {
 			a.store(kv, qkv, h, T, pos, C, HS)
@@ -64,8 +86,8 @@ func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV
 				q := qkv[t0*3*C+h*HS:]
 				for j0 := 0; j0 < n; j0 += KTile {
 					b := (j0/KTile*a.NHead + h) * HS * KTile
-					kt := kernels.Mat{Rows: HS, Cols: KTile, DType: kernels.F32, F32: kv.K[b : b+HS*KTile]}
-					kernels.MulT(s[j0:], n, q, 3*C, tb, &kt, 0, min(KTile, n-j0))
+					*kt = kernels.Mat{Rows: HS, Cols: KTile, DType: kernels.F32, F32: kv.K[b : b+HS*KTile]}
+					kernels.MulT(s[j0:], n, q, 3*C, tb, kt, 0, min(KTile, n-j0))
 				}
 				for t := 0; t < tb; t++ {
 					row := s[t*n : (t+1)*n]
@@ -73,9 +95,9 @@ func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV
 					inv[t] = float32(1 / kernels.SoftmaxExp(row[:k], a.Scale))
 					clear(row[k:])
 				}
-				v := kernels.Mat{Rows: n, Cols: HS, DType: kernels.F32, F32: kv.V[h*P*HS : (h*P+n)*HS]}
+				*v = kernels.Mat{Rows: n, Cols: HS, DType: kernels.F32, F32: kv.V[h*P*HS : (h*P+n)*HS]}
 				o := heads[t0*C+h*HS:]
-				kernels.MulT(o, C, s, n, tb, &v, 0, HS)
+				kernels.MulT(o, C, s, n, tb, v, 0, HS)
 				for t := 0; t < tb; t++ {
 					ot := o[t*C : t*C+HS]
 					for i := range ot {
@@ -85,7 +107,6 @@ func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV
 			}
 		}
 	})
-	a.CProj.Forward(p, y, heads, T)
 }
 
 // store appends head h's keys and values of the T new tokens (from qkv)
