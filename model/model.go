@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gpt2go/gpt2/internal/kernels"
 	"github.com/gpt2go/gpt2/layers"
@@ -41,10 +44,10 @@ func New(ck *weights.Checkpoint, opt Options) (*Model, error) {
 	if act == nil {
 		return nil, fmt.Errorf("model: activation %q is not supported", cfg.Activation)
 	}
-	l := loader{ck: ck, q8: opt.Quantize8}
+	l := loader{ck: ck}
 	m := &Model{Config: cfg}
-	m.Embed.WTE = l.matrix("wte.weight", V, C, false)
-	m.Embed.WPE = l.matrix("wpe.weight", P, C, false)
+	m.Embed.WTE = l.matrix("wte.weight", V, C)
+	m.Embed.WPE = l.matrix("wpe.weight", P, C)
 	eps := float32(cfg.LayerNormEpsilon)
 	for i := range cfg.NLayer {
 		pre := fmt.Sprintf("h.%d.", i)
@@ -75,51 +78,75 @@ func New(ck *weights.Checkpoint, opt Options) (*Model, error) {
 	// An untied model has its own lm_head; a tied one unembeds with wte
 	// itself. Checkpoints saved by GPT2LMHeadModel may also carry a tied
 	// lm_head.weight equal to wte: use wte, so it is mapped once.
-	if !cfg.TieWordEmbeddings && ck.Has("lm_head.weight") {
-		m.Head.E = l.matrix("lm_head.weight", V, C, true)
+	tied := cfg.TieWordEmbeddings || !ck.Has("lm_head.weight")
+	if !tied {
+		m.Head.E = l.matrix("lm_head.weight", V, C)
 	} else if !cfg.TieWordEmbeddings {
 		return nil, fmt.Errorf("model: %s: config says tie_word_embeddings false but there is no lm_head.weight", ck.Name)
 	} else {
-		if l.q8 && l.err == nil {
-			// The tied matrix is both the embedding and the head;
-			// quantize it once and use it for both.
-			m.Embed.WTE = l.quantize("wte.weight", m.Embed.WTE)
-		}
 		m.Head.E = m.Embed.WTE
 	}
 	if l.err != nil {
 		return nil, fmt.Errorf("model: %s: %w", ck.Name, l.err)
 	}
+	if opt.Quantize8 {
+		m.quantize(ck, tied)
+	}
 	return m, nil
+}
+
+// quantize converts the large matrices to Q8, in parallel, and lets the OS
+// drop the pages of the mapped originals. A tied matrix is both the
+// embedding and the head: it is quantized once and used for both.
+// Matrices the format cannot hold (columns not a multiple of 32) stay as
+// stored.
+func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
+	type job struct {
+		name string
+		w    *kernels.Mat
+	}
+	var jobs []job
+	for i := range m.Blocks {
+		b, pre := &m.Blocks[i], fmt.Sprintf("h.%d.", i)
+		jobs = append(jobs, job{pre + "attn.c_attn.weight", &b.Attn.CAttn.W}, job{pre + "attn.c_proj.weight", &b.Attn.CProj.W},
+			job{pre + "mlp.c_fc.weight", &b.MLP.CFc.W}, job{pre + "mlp.c_proj.weight", &b.MLP.CProj.W})
+	}
+	if tied {
+		jobs = append(jobs, job{"wte.weight", &m.Embed.WTE})
+	} else {
+		jobs = append(jobs, job{"lm_head.weight", &m.Head.E})
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Go(func() {
+			for k := int(next.Add(1)) - 1; k < len(jobs); k = int(next.Add(1)) - 1 {
+				if q, err := kernels.Quantize(jobs[k].w); err == nil {
+					*jobs[k].w = q
+					ck.Release(jobs[k].name)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if tied {
+		m.Head.E = m.Embed.WTE
+	}
 }
 
 // loader collects every error instead of stopping at the first, so a
 // checkpoint with many missing tensors is diagnosed in one run.
 type loader struct {
 	ck  *weights.Checkpoint
-	q8  bool
 	err error
 }
 
-func (l *loader) matrix(name string, rows, cols int, big bool) kernels.Mat {
+func (l *loader) matrix(name string, rows, cols int) kernels.Mat {
 	m, err := l.ck.Matrix(name, rows, cols)
 	if err != nil {
 		l.err = errors.Join(l.err, err)
-		return m
-	}
-	if big && l.q8 {
-		return l.quantize(name, m)
 	}
 	return m
-}
-
-func (l *loader) quantize(name string, m kernels.Mat) kernels.Mat {
-	q, err := kernels.Quantize(&m)
-	if err != nil {
-		// Matrices whose size is not a multiple of the block stay as stored.
-		return m
-	}
-	return q
 }
 
 func (l *loader) vector(name string, n int) []float32 {
@@ -131,7 +158,7 @@ func (l *loader) vector(name string, n int) []float32 {
 }
 
 func (l *loader) linear(name string, in, out int) layers.Linear {
-	return layers.Linear{W: l.matrix(name+".weight", in, out, true), B: l.vector(name+".bias", out)}
+	return layers.Linear{W: l.matrix(name+".weight", in, out), B: l.vector(name+".bias", out)}
 }
 
 func (l *loader) norm(name string, n int, eps float32) layers.LayerNorm {

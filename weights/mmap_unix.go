@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"unsafe"
 )
 
 // mapFile maps a whole file read-only. The mapping outlives the descriptor.
@@ -31,4 +32,19 @@ func mapFile(path string) (data []byte, unmap func() error, err error) {
 		return nil, nil, fmt.Errorf("mmap %s: %w", path, err)
 	}
 	return data, func() error { return syscall.Munmap(data) }, nil
+}
+
+// dontNeed drops the whole pages inside b from the process's resident set.
+// b must lie in a read-only file mapping, whose pages the kernel reloads
+// from the file if they are touched again.
+func dontNeed(b []byte) {
+	page := uintptr(os.Getpagesize())
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	lo := (start + page - 1) &^ (page - 1)
+	hi := (start + uintptr(len(b))) &^ (page - 1)
+	if hi <= lo {
+		return
+	}
+	// Advice only: an error leaves the pages resident, nothing worse.
+	_ = syscall.Madvise(b[lo-start:hi-start], syscall.MADV_DONTNEED)
 }

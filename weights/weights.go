@@ -28,6 +28,7 @@ type Checkpoint struct {
 
 	tensors map[string]safetensors.TensorView
 	unmaps  []func() error
+	mapped  bool // tensors view file mappings (Open), not the heap
 	size    int64
 }
 
@@ -50,7 +51,7 @@ func Open(dir string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Checkpoint{Config: cfg, Name: dir, FS: os.DirFS(dir), tensors: map[string]safetensors.TensorView{}}
+	c := &Checkpoint{Config: cfg, Name: dir, FS: os.DirFS(dir), tensors: map[string]safetensors.TensorView{}, mapped: true}
 	for _, f := range files {
 		data, unmap, err := mapFile(filepath.Join(dir, f))
 		if err != nil {
@@ -140,6 +141,16 @@ func (c *Checkpoint) Close() error {
 	}
 	c.unmaps = nil
 	return errors.Join(errs...)
+}
+
+// Release tells the OS that the process no longer needs tensor name's
+// pages resident, for a tensor that has been copied elsewhere (quantized).
+// Views of it stay valid: touching them again reads the pages back from
+// the file. It does nothing for checkpoints that are not memory-mapped.
+func (c *Checkpoint) Release(name string) {
+	if _, t, ok := c.lookup(name); ok && c.mapped {
+		dontNeed(t.Data())
+	}
 }
 
 // Bytes is the total size of the tensors in the checkpoint.
