@@ -39,9 +39,11 @@ type benchReport struct {
 	DecodeStddev     float64 `json:"decode_tokens_per_s_stddev"`
 	BytesPerToken    int64   `json:"bytes_per_decoded_token"`
 	BandwidthGBs     float64 `json:"bandwidth_gb_per_s"`
+	BandwidthStddev  float64 `json:"bandwidth_gb_per_s_stddev"`
 	WeightReadGBs    float64 `json:"weight_read_gb_per_s"`
 	DecodeLimit      float64 `json:"decode_limit_tokens_per_s"`
 	DecodeMemoryFrac float64 `json:"decode_memory_fraction"`
+	DecodeFracStddev float64 `json:"decode_memory_fraction_stddev"`
 	KVCacheMB        float64 `json:"kv_cache_mb"`
 	PeakRSSMB        float64 `json:"peak_rss_mb,omitempty"`
 }
@@ -105,8 +107,40 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	for i := range prompt {
 		prompt[i] = (i*7919 + 13) % cfg.VocabSize
 	}
-	var pre, dec []float64
-	st.Forward(prompt[:min(8, *p)], false) // warm up page cache and workers
+	// Decode from an empty cache, as llama-bench's tg test does.
+	decode := func() (float64, error) {
+		st.Truncate(0)
+		id := prompt[0]
+		t0 := time.Now()
+		for range *n {
+			logits, err := st.Forward([]int{id}, false)
+			if err != nil {
+				return 0, err
+			}
+			id = sampling.Argmax(logits)
+		}
+		return float64(*n) / time.Since(t0).Seconds(), nil
+	}
+	// Warm up the page cache, the workers and every buffer, so the peak
+	// resident set is the runtime's own, before the bandwidth buffer.
+	st.Forward(prompt, false)
+	if _, err := decode(); err != nil {
+		return err
+	}
+	r.PeakRSSMB = peakRSS()
+
+	// Each decoded token streams every weight matrix once, plus on average
+	// half of the n cached keys and values of every layer.
+	r.BytesPerToken = m.Bytes() + int64(cfg.NLayer)*int64(*n/2)*int64(cfg.NEmbd)*2*4
+	r.KVCacheMB = float64(cfg.NLayer*cfg.NPositions*cfg.NEmbd*2*4) / 1e6
+
+	// The bandwidth of these machines drifts by tens of percent within
+	// minutes, so it is measured right before and after every decode
+	// repetition, and each repetition is set against the mean of the two.
+	meter := newBandwidthMeter(*threads)
+	var pre, dec, bws, fracs []float64
+	bw := meter.measure()
+	bws = append(bws, bw)
 	for range *reps {
 		st.Truncate(0)
 		t0 := time.Now()
@@ -115,31 +149,24 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 		pre = append(pre, float64(*p)/time.Since(t0).Seconds())
 
-		// Decode from an empty cache, as llama-bench's tg test does.
-		st.Truncate(0)
-		id := prompt[0]
-		t0 = time.Now()
-		for range *n {
-			logits, err := st.Forward([]int{id}, false)
-			if err != nil {
-				return err
-			}
-			id = sampling.Argmax(logits)
+		meter.settle()
+		rate, err := decode()
+		if err != nil {
+			return err
 		}
-		dec = append(dec, float64(*n)/time.Since(t0).Seconds())
+		dec = append(dec, rate)
+		after := meter.measure()
+		bws = append(bws, after)
+		fracs = append(fracs, rate/((bw+after)/2*1e9/float64(r.BytesPerToken)))
+		bw = after
 	}
+	meter.close()
 	r.PrefillPerSec, r.PrefillStddev = meanStd(pre)
 	r.DecodePerSec, r.DecodeStddev = meanStd(dec)
-
-	// Each decoded token streams every weight matrix once, plus on average
-	// half of the n cached keys and values of every layer.
-	r.BytesPerToken = m.Bytes() + int64(cfg.NLayer)*int64(*n/2)*int64(cfg.NEmbd)*2*4
-	r.KVCacheMB = float64(cfg.NLayer*cfg.NPositions*cfg.NEmbd*2*4) / 1e6
-	r.PeakRSSMB = peakRSS() // before the bandwidth buffer inflates it
-	r.BandwidthGBs = readBandwidth(*threads)
+	r.BandwidthGBs, r.BandwidthStddev = meanStd(bws)
+	r.DecodeMemoryFrac, r.DecodeFracStddev = meanStd(fracs)
+	r.DecodeLimit = r.DecodePerSec / r.DecodeMemoryFrac
 	r.WeightReadGBs = weightBandwidth(m, *threads)
-	r.DecodeLimit = r.BandwidthGBs * 1e9 / float64(r.BytesPerToken)
-	r.DecodeMemoryFrac = r.DecodePerSec / r.DecodeLimit
 
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -150,8 +177,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%-12s %14s\n", "test", "tokens/s")
 	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("pp%d", *p), r.PrefillPerSec, r.PrefillStddev)
 	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("tg%d", *n), r.DecodePerSec, r.DecodeStddev)
-	fmt.Fprintf(stdout, "memory read bandwidth %.1f GB/s; %.1f MB per decoded token; limit %.1f tokens/s; decode at %.0f%% of the limit\n",
-		r.BandwidthGBs, float64(r.BytesPerToken)/1e6, r.DecodeLimit, 100*r.DecodeMemoryFrac)
+	fmt.Fprintf(stdout, "memory read bandwidth %.1f ± %.1f GB/s; %.1f MB per decoded token; limit %.1f tokens/s; decode at %.0f%% ± %.0f%% of the limit\n",
+		r.BandwidthGBs, r.BandwidthStddev, float64(r.BytesPerToken)/1e6, r.DecodeLimit, 100*r.DecodeMemoryFrac, 100*r.DecodeFracStddev)
 	fmt.Fprintf(stdout, "reading the weights where they live (no arithmetic) runs at %.1f GB/s\n", r.WeightReadGBs)
 	if r.PeakRSSMB > 0 {
 		fmt.Fprintf(stdout, "peak resident memory %.0f MB (KV cache %.0f MB)\n", r.PeakRSSMB, r.KVCacheMB)
@@ -189,24 +216,38 @@ func meanStd(x []float64) (mean, sd float64) {
 	return mean, sd
 }
 
-// readBandwidth measures how fast threads workers can read memory: the best
-// of several passes over a buffer far larger than any cache, read with the
-// same SIMD dot-product kernel the products use.
-func readBandwidth(threads int) float64 {
+// bandwidthMeter measures how fast threads workers can read memory: the
+// best of three passes over a buffer far larger than any cache, read with
+// the same SIMD dot-product kernel the products use.
+type bandwidthMeter struct {
+	buf  []float32
+	pool *parallel.Pool
+}
+
+func newBandwidthMeter(threads int) *bandwidthMeter {
 	buf := make([]float32, 256<<20/4) // 256 MiB
 	for i := range buf {
 		buf[i] = 1
 	}
-	pool := parallel.New(threads)
-	defer pool.Close()
+	return &bandwidthMeter{buf: buf, pool: parallel.New(threads)}
+}
+
+// measure returns the read bandwidth in GB/s.
+func (b *bandwidthMeter) measure() float64 {
 	best := 0.0
-	for range 5 {
+	for range 3 {
 		t0 := time.Now()
-		pool.For(len(buf), 4096, func(lo, hi int) { kernels.Dot(buf[lo:hi], buf[lo:hi]) })
-		best = max(best, float64(4*len(buf))/time.Since(t0).Seconds()/1e9)
+		b.pool.For(len(b.buf), 4096, func(lo, hi int) { kernels.Dot(b.buf[lo:hi], b.buf[lo:hi]) })
+		best = max(best, float64(4*len(b.buf))/time.Since(t0).Seconds()/1e9)
 	}
 	return best
 }
+
+// settle waits until the meter's idle workers have stopped spinning, so
+// they take no core from the products measured next.
+func (b *bandwidthMeter) settle() { time.Sleep(parallel.SpinFor + time.Millisecond) }
+
+func (b *bandwidthMeter) close() { b.pool.Close() }
 
 // weightBandwidth is the rate at which threads workers read the model's
 // weight matrices in place (memory-mapped or on the heap), best of three

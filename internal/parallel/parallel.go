@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// spinFor is how long an idle worker (or For waiting for its workers)
+// SpinFor is how long an idle worker (or For waiting for its workers)
 // polls before parking. Decode issues products every few microseconds,
 // but a worker that finishes its range early, or waits out the head and
 // sampling, can idle for a few hundred; parked, it then costs the next
@@ -23,7 +23,7 @@ import (
 // 99th percentile from post to start was 50-73 µs in a decode run; with
 // 2 ms it is 1-4 µs. The spin yields (Gosched) so it never starves other
 // goroutines, and it stops 2 ms after the last product.
-const spinFor = 2 * time.Millisecond
+const SpinFor = 2 * time.Millisecond
 
 // Pool is a fixed set of workers. Its For method is safe to call from one
 // goroutine at a time; use one Pool per concurrently running model state.
@@ -78,7 +78,7 @@ func (p *Pool) run(w *worker) {
 	}
 }
 
-// wait returns once seq differs from last, spinning for up to spinFor and
+// wait returns once seq differs from last, spinning for up to SpinFor and
 // then parking on wake. The poster increments seq before reading sleeping,
 // and wait sets sleeping before re-reading seq, so one of the two always
 // sees the other (a stale wake-up only costs one more check).
@@ -97,7 +97,7 @@ func wait(seq *atomic.Uint64, last uint64, sleeping *atomic.Bool, wake chan stru
 			start = time.Now()
 			continue
 		}
-		if time.Since(start) < spinFor {
+		if time.Since(start) < SpinFor {
 			continue
 		}
 		sleeping.Store(true)
@@ -169,7 +169,7 @@ func (p *Pool) wait() {
 			start = time.Now()
 			continue
 		}
-		if time.Since(start) < spinFor {
+		if time.Since(start) < SpinFor {
 			continue
 		}
 		p.waiting.Store(true)
