@@ -223,8 +223,10 @@ func (t *textWriter) token(id int) error {
 	return err
 }
 
+// finish ends the text with a newline, so a shell prompt or the --stats
+// line that follows starts on a line of its own.
 func (t *textWriter) finish(string) error {
-	_, err := io.WriteString(t.w, t.dec.Flush())
+	_, err := io.WriteString(t.w, t.dec.Flush()+"\n")
 	return err
 }
 
