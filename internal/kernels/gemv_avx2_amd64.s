@@ -2,9 +2,10 @@
 
 #include "textflag.h"
 
-// Batch-1 Conv1D product y[j] += Σ_i x[i]·W[i, j] over W stored [in, out],
-// 4 rows of W per pass, 16 columns (two ymm) of y per step; see
-// gemv_avx512_amd64.s for the scheme.
+// Batch-1 Conv1D product y[j] += Σ_i x[i]·W[i, j] for Q8 weights, 4 rows
+// of W per pass, 16 columns (two ymm) of y per step; see
+// gemv_avx512_amd64.s for the scheme. The float kernels are in
+// gemv_float_avx2_amd64.s.
 //
 // Every step prefetches the same columns of the next pass's 4 rows, so
 // each new row stream is in cache before the pass reaches it (2-3x from
@@ -35,134 +36,10 @@
 	MOVQ         DX, R11; \
 	MOVQ         R8, R12
 
-// SUM4 adds the row products (row r's 16 values in Y(8+2r), Y(9+2r)) into y.
-#define SUM4 \
-	VMULPS      Y8, Y4, Y0; \
-	VMULPS      Y9, Y4, Y1; \
-	VMULPS      Y12, Y6, Y2; \
-	VMULPS      Y13, Y6, Y3; \
-	VFMADD231PS Y10, Y5, Y0; \
-	VFMADD231PS Y11, Y5, Y1; \
-	VFMADD231PS Y14, Y7, Y2; \
-	VFMADD231PS Y15, Y7, Y3; \
-	VADDPS      Y2, Y0, Y0; \
-	VADDPS      Y3, Y1, Y1; \
-	VADDPS      (R10), Y0, Y0; \
-	VADDPS      32(R10), Y1, Y1; \
-	VMOVUPS     Y0, (R10); \
-	VMOVUPS     Y1, 32(R10)
-
 #define NEXTPASS \
 	ADDQ $16, SI; \
 	LEAQ (DX)(BX*4), DX; \
 	DECQ CX
-
-// func gemvF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-64
-	PROLOGUE
-
-pass:
-	PASS
-
-chunk:
-	LEAQ       (R11)(BX*4), R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 (R13)(BX*1)
-	PREFETCHT0 (R13)(BX*2)
-	PREFETCHT0 (R13)(R9*1)
-	VMOVUPS (R11), Y8
-	VMOVUPS 32(R11), Y9
-	VMOVUPS (R11)(BX*1), Y10
-	VMOVUPS 32(R11)(BX*1), Y11
-	VMOVUPS (R11)(BX*2), Y12
-	VMOVUPS 32(R11)(BX*2), Y13
-	VMOVUPS (R11)(R9*1), Y14
-	VMOVUPS 32(R11)(R9*1), Y15
-	SUM4
-	ADDQ    $64, R10
-	ADDQ    $64, R11
-	DECQ    R12
-	JNZ     chunk
-	NEXTPASS
-	JNZ     pass
-
-done:
-	VZEROUPPER
-	RET
-
-// func gemvF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-64
-	PROLOGUE
-
-pass:
-	PASS
-
-chunk:
-	LEAQ       (R11)(BX*4), R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 (R13)(BX*1)
-	PREFETCHT0 (R13)(BX*2)
-	PREFETCHT0 (R13)(R9*1)
-	VCVTPH2PS (R11), Y8
-	VCVTPH2PS 16(R11), Y9
-	VCVTPH2PS (R11)(BX*1), Y10
-	VCVTPH2PS 16(R11)(BX*1), Y11
-	VCVTPH2PS (R11)(BX*2), Y12
-	VCVTPH2PS 16(R11)(BX*2), Y13
-	VCVTPH2PS (R11)(R9*1), Y14
-	VCVTPH2PS 16(R11)(R9*1), Y15
-	SUM4
-	ADDQ      $64, R10
-	ADDQ      $32, R11
-	DECQ      R12
-	JNZ       chunk
-	NEXTPASS
-	JNZ       pass
-
-done:
-	VZEROUPPER
-	RET
-
-// func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-64
-	PROLOGUE
-
-pass:
-	PASS
-
-chunk:
-	LEAQ       (R11)(BX*4), R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 (R13)(BX*1)
-	PREFETCHT0 (R13)(BX*2)
-	PREFETCHT0 (R13)(R9*1)
-	VPMOVZXWD (R11), Y8
-	VPMOVZXWD 16(R11), Y9
-	VPMOVZXWD (R11)(BX*1), Y10
-	VPMOVZXWD 16(R11)(BX*1), Y11
-	VPMOVZXWD (R11)(BX*2), Y12
-	VPMOVZXWD 16(R11)(BX*2), Y13
-	VPMOVZXWD (R11)(R9*1), Y14
-	VPMOVZXWD 16(R11)(R9*1), Y15
-	VPSLLD    $16, Y8, Y8
-	VPSLLD    $16, Y9, Y9
-	VPSLLD    $16, Y10, Y10
-	VPSLLD    $16, Y11, Y11
-	VPSLLD    $16, Y12, Y12
-	VPSLLD    $16, Y13, Y13
-	VPSLLD    $16, Y14, Y14
-	VPSLLD    $16, Y15, Y15
-	SUM4
-	ADDQ      $64, R10
-	ADDQ      $32, R11
-	DECQ      R12
-	JNZ       chunk
-	NEXTPASS
-	JNZ       pass
-
-done:
-	VZEROUPPER
-	RET
 
 // QROW adds row r's 16 dequantised columns times x[r] into Y0, Y1.
 #define QROW(q0, q1, sc, xr) \
