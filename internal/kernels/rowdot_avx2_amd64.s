@@ -2,14 +2,14 @@
 
 #include "textflag.h"
 
-// Four dot products y[r] = Σ_j W[r, j]·x[j], r < 4, 16 elements per step
-// (row r's accumulators in Y(2r), Y(2r+1)); see rowdot_avx512_amd64.s.
+// Four dot products y[r] = Σ_j W[r, j]·x[j], r < 4, for Q8 weights (row r's
+// accumulator in Y(2r)); the float kernels are in rowdot_float_avx2_amd64.s.
 //
 // Each step prefetches the same columns of the next 4 rows, which the
 // caller's next call reads.
 //
 // Registers: DI y, SI x chunk, DX W chunk of row 0, BX ldw, R9 3·ldw,
-// CX elements left, Y8, Y9 x chunk.
+// CX elements left, Y8-Y11 x chunk.
 
 #define PROLOGUE \
 	MOVQ   y+0(FP), DI; \
@@ -46,120 +46,6 @@
 	VHADDPS      X4, X0, X0; \
 	VMOVUPS      X0, (DI); \
 	VZEROUPPER
-
-// ROW2 accumulates the converted row chunk in t0, t1 into r0, r1.
-#define ROW2(t0, t1, r0, r1) \
-	VFMADD231PS t0, Y8, r0; \
-	VFMADD231PS t1, Y9, r1
-
-// func rowdotF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-TEXT ·rowdotF32AVX2(SB), NOSPLIT, $0-48
-	PROLOGUE
-	TESTQ CX, CX
-	JZ    done
-
-loop:
-	LEAQ       (DX)(BX*4), R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 (R13)(BX*1)
-	PREFETCHT0 (R13)(BX*2)
-	PREFETCHT0 (R13)(R9*1)
-	VMOVUPS     (SI), Y8
-	VMOVUPS     32(SI), Y9
-	VFMADD231PS (DX), Y8, Y0
-	VFMADD231PS 32(DX), Y9, Y1
-	VFMADD231PS (DX)(BX*1), Y8, Y2
-	VFMADD231PS 32(DX)(BX*1), Y9, Y3
-	VFMADD231PS (DX)(BX*2), Y8, Y4
-	VFMADD231PS 32(DX)(BX*2), Y9, Y5
-	VFMADD231PS (DX)(R9*1), Y8, Y6
-	VFMADD231PS 32(DX)(R9*1), Y9, Y7
-	ADDQ        $64, SI
-	ADDQ        $64, DX
-	SUBQ        $16, CX
-	JNZ         loop
-
-done:
-	STORE4
-	RET
-
-// func rowdotF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-TEXT ·rowdotF16AVX2(SB), NOSPLIT, $0-48
-	PROLOGUE
-	TESTQ CX, CX
-	JZ    done
-
-loop:
-	LEAQ       (DX)(BX*4), R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 (R13)(BX*1)
-	PREFETCHT0 (R13)(BX*2)
-	PREFETCHT0 (R13)(R9*1)
-	VMOVUPS   (SI), Y8
-	VMOVUPS   32(SI), Y9
-	VCVTPH2PS (DX), Y10
-	VCVTPH2PS 16(DX), Y11
-	VCVTPH2PS (DX)(BX*1), Y12
-	VCVTPH2PS 16(DX)(BX*1), Y13
-	VCVTPH2PS (DX)(BX*2), Y14
-	VCVTPH2PS 16(DX)(BX*2), Y15
-	ROW2(Y10, Y11, Y0, Y1)
-	ROW2(Y12, Y13, Y2, Y3)
-	ROW2(Y14, Y15, Y4, Y5)
-	VCVTPH2PS (DX)(R9*1), Y10
-	VCVTPH2PS 16(DX)(R9*1), Y11
-	ROW2(Y10, Y11, Y6, Y7)
-	ADDQ      $64, SI
-	ADDQ      $32, DX
-	SUBQ      $16, CX
-	JNZ       loop
-
-done:
-	STORE4
-	RET
-
-// func rowdotBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-TEXT ·rowdotBF16AVX2(SB), NOSPLIT, $0-48
-	PROLOGUE
-	TESTQ CX, CX
-	JZ    done
-
-loop:
-	LEAQ       (DX)(BX*4), R13
-	PREFETCHT0 (R13)
-	PREFETCHT0 (R13)(BX*1)
-	PREFETCHT0 (R13)(BX*2)
-	PREFETCHT0 (R13)(R9*1)
-	VMOVUPS   (SI), Y8
-	VMOVUPS   32(SI), Y9
-	VPMOVZXWD (DX), Y10
-	VPMOVZXWD 16(DX), Y11
-	VPMOVZXWD (DX)(BX*1), Y12
-	VPMOVZXWD 16(DX)(BX*1), Y13
-	VPMOVZXWD (DX)(BX*2), Y14
-	VPMOVZXWD 16(DX)(BX*2), Y15
-	VPSLLD    $16, Y10, Y10
-	VPSLLD    $16, Y11, Y11
-	VPSLLD    $16, Y12, Y12
-	VPSLLD    $16, Y13, Y13
-	VPSLLD    $16, Y14, Y14
-	VPSLLD    $16, Y15, Y15
-	ROW2(Y10, Y11, Y0, Y1)
-	ROW2(Y12, Y13, Y2, Y3)
-	ROW2(Y14, Y15, Y4, Y5)
-	VPMOVZXWD (DX)(R9*1), Y10
-	VPMOVZXWD 16(DX)(R9*1), Y11
-	VPSLLD    $16, Y10, Y10
-	VPSLLD    $16, Y11, Y11
-	ROW2(Y10, Y11, Y6, Y7)
-	ADDQ      $64, SI
-	ADDQ      $32, DX
-	SUBQ      $16, CX
-	JNZ       loop
-
-done:
-	STORE4
-	RET
 
 // QROW adds one row's 32-element block into acc: acc += s·(q·x), q at register q, x in Y8-Y11.
 #define QROW(q, sc, acc) \
