@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gpt2go/gpt2/hub"
@@ -19,13 +20,17 @@ import (
 // any number of Sessions may run on it at once from different goroutines.
 // Close it when no Session uses it any more.
 type Model struct {
-	ck    *weights.Checkpoint
-	m     *model.Model
-	tok   *tokenizer.Tokenizer // nil when the checkpoint has no usable vocabulary
-	noTok error                // why tok is nil
-	eot   int
-	opts  loadOptions
-	took  time.Duration
+	ck   *weights.Checkpoint
+	m    *model.Model
+	opts loadOptions
+	took time.Duration
+
+	// The tokenizer is built on first use (~50-65 ms for GPT-2's 50,257
+	// tokens), so programs that work on ids, or only measure, never pay.
+	tokOnce sync.Once
+	tok     *tokenizer.Tokenizer // nil when the checkpoint has no usable vocabulary
+	noTok   error                // why tok is nil
+	eot     int
 }
 
 // An Option changes how Load and New prepare a model.
@@ -120,15 +125,24 @@ func New(ck *weights.Checkpoint, opts ...Option) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	md := &Model{ck: ck, m: m, opts: o, eot: m.Config.EOSTokenID}
-	md.tok, md.noTok = loadTokenizer(ck)
-	if md.tok != nil {
-		if id, ok := md.tok.EOT(); ok {
-			md.eot = id
-		}
-	}
+	md := &Model{ck: ck, m: m, opts: o}
 	md.took = time.Since(start)
 	return md, nil
+}
+
+// tokens returns the tokenizer (or why there is none), building it and
+// settling the end-of-text id on first use.
+func (m *Model) tokens() (*tokenizer.Tokenizer, error) {
+	m.tokOnce.Do(func() {
+		m.eot = m.m.Config.EOSTokenID
+		m.tok, m.noTok = loadTokenizer(m.ck)
+		if m.tok != nil {
+			if id, ok := m.tok.EOT(); ok {
+				m.eot = id
+			}
+		}
+	})
+	return m.tok, m.noTok
 }
 
 // loadTokenizer uses the checkpoint's own vocab.json and merges.txt, or
@@ -174,39 +188,46 @@ func (m *Model) ContextLen() int { return m.m.Config.NPositions }
 func (m *Model) VocabSize() int { return m.m.Config.VocabSize }
 
 // EOT is the id of the end-of-text token, which ends a generation.
-func (m *Model) EOT() int { return m.eot }
+func (m *Model) EOT() int {
+	m.tokens()
+	return m.eot
+}
 
-// LoadTime is how long Load or New took.
+// LoadTime is how long Load or New took (the tokenizer is built later, on
+// first use).
 func (m *Model) LoadTime() time.Duration { return m.took }
 
 // Tokenizer returns the model's tokenizer and nil, or nil and an error
 // (wrapping ErrNoTokenizer) saying why the model has none.
-func (m *Model) Tokenizer() (*tokenizer.Tokenizer, error) { return m.tok, m.noTok }
+func (m *Model) Tokenizer() (*tokenizer.Tokenizer, error) { return m.tokens() }
 
 // Encode returns the token ids of text. Special tokens such as
 // <|endoftext|> are encoded as ordinary text.
 func (m *Model) Encode(text string) ([]int, error) {
-	if m.tok == nil {
-		return nil, m.noTok
+	tok, err := m.tokens()
+	if tok == nil {
+		return nil, err
 	}
-	return m.tok.Encode(text), nil
+	return tok.Encode(text), nil
 }
 
 // Decode returns the text of ids.
 func (m *Model) Decode(ids []int) (string, error) {
-	if m.tok == nil {
-		return "", m.noTok
+	tok, err := m.tokens()
+	if tok == nil {
+		return "", err
 	}
-	return m.tok.Decode(ids)
+	return tok.Decode(ids)
 }
 
 // TokenBytes returns the bytes token id stands for; a token may hold part of
 // a UTF-8 character.
 func (m *Model) TokenBytes(id int) ([]byte, error) {
-	if m.tok == nil {
-		return nil, m.noTok
+	tok, err := m.tokens()
+	if tok == nil {
+		return nil, err
 	}
-	return m.tok.TokenBytes(id)
+	return tok.TokenBytes(id)
 }
 
 // Checkpoint returns the open checkpoint the model runs, for tools that

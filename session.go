@@ -252,11 +252,12 @@ func (s *Session) Reset() {
 // token, as GPT-2 does for unconditional text.
 func (s *Session) Generate(ctx context.Context, prompt string, opts GenerateOptions) iter.Seq2[Token, error] {
 	return func(yield func(Token, error) bool) {
-		if s.m.tok == nil {
-			yield(Token{}, fmt.Errorf("gpt2: %w", s.m.noTok))
+		tok, err := s.m.tokens()
+		if tok == nil {
+			yield(Token{}, fmt.Errorf("gpt2: %w", err))
 			return
 		}
-		s.run(ctx, s.m.tok.Encode(prompt), opts, yield)
+		s.run(ctx, tok.Encode(prompt), opts, yield)
 	}
 }
 
@@ -304,11 +305,12 @@ func (s *Session) run(ctx context.Context, prompt []int, o GenerateOptions, yiel
 		fail(fmt.Errorf("gpt2: %w", err))
 		return
 	}
-	tok := s.m.tok
+	tok, noTok := s.m.tokens()
+	eot := s.m.EOT()
 	var stop *stopper
 	if len(o.Stop) > 0 {
 		if tok == nil {
-			fail(fmt.Errorf("gpt2: stop sequences need a tokenizer: %w", s.m.noTok))
+			fail(fmt.Errorf("gpt2: stop sequences need a tokenizer: %w", noTok))
 			return
 		}
 		stop = newStopper(o.Stop)
@@ -332,7 +334,7 @@ func (s *Session) run(ctx context.Context, prompt []int, o GenerateOptions, yiel
 	// What to run: the tail of the conversation and the prompt, after
 	// dropping old turns if they do not fit.
 	if len(s.ids)+len(s.tail)+len(prompt) == 0 {
-		prompt = []int{s.m.eot}
+		prompt = []int{s.m.EOT()}
 	}
 	newIDs := append(append([]int{}, s.tail...), prompt...)
 	turn := len(s.ids) + len(s.tail)
@@ -388,7 +390,7 @@ func (s *Session) run(ctx context.Context, prompt []int, o GenerateOptions, yiel
 		}
 		id := smp.Sample(logits)
 		t := Token{ID: id, Logits: logits, Hidden: s.st.Hidden()}
-		if id == s.m.eot {
+		if id == eot {
 			// The model ended the text: release what was held back.
 			if dec != nil {
 				t.Text = dec.Flush()
