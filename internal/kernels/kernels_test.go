@@ -206,6 +206,8 @@ var mulTCases = sync.OnceValue(func() []prodCase {
 		{shape{300, 257}, []int{1, 7}}, {shape{768, 96}, []int{1, 8}},
 		{shape{3072, 32}, []int{1, 7}}, {shape{16, 3072}, []int{1, 13}},
 		{shape{520, 80}, []int{1, 13}},
+		// Q8 row tails: a last pass of 4 rows, and scalar rows after it.
+		{shape{12, 64}, []int{1, 3}}, {shape{20, 96}, []int{1, 2}}, {shape{30, 32}, []int{1, 7}},
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var cases []prodCase
@@ -241,7 +243,7 @@ var mulCases = sync.OnceValue(func() []prodCase {
 		{shape{17, 96}, []int{1, 4, 13}}, {shape{70, 768}, []int{1, 3}},
 		{shape{130, 100}, []int{1, 2}}, {shape{11, 3072}, []int{1, 2}},
 		{shape{6, 15}, []int{1, 8}}, {shape{8, 65}, []int{1, 64}},
-		{shape{29, 64}, []int{1, 3}},
+		{shape{29, 64}, []int{1, 3}}, {shape{12, 64}, []int{1, 2}}, {shape{44, 96}, []int{1, 5}},
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	var cases []prodCase
