@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // mapFile maps a whole file read-only. The mapping outlives the descriptor.
@@ -31,6 +33,7 @@ func mapFile(path string) (data []byte, unmap func() error, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("mmap %s: %w", path, err)
 	}
+	largePages(f, data)
 	return data, func() error { return syscall.Munmap(data) }, nil
 }
 
@@ -46,5 +49,5 @@ func dontNeed(b []byte) {
 		return
 	}
 	// Advice only: an error leaves the pages resident, nothing worse.
-	_ = syscall.Madvise(b[lo-start:hi-start], syscall.MADV_DONTNEED)
+	_ = unix.Madvise(b[lo-start:hi-start], unix.MADV_DONTNEED)
 }

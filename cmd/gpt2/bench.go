@@ -231,15 +231,16 @@ func meanStd(x []float64) (mean, sd float64) {
 // the same SIMD dot-product kernel the products use.
 type bandwidthMeter struct {
 	buf  []float32
+	free func()
 	pool *parallel.Pool
 }
 
 func newBandwidthMeter(threads int) *bandwidthMeter {
-	buf := make([]float32, 256<<20/4) // 256 MiB
+	buf, free := hugeBuffer(256 << 20 / 4) // 256 MiB
 	for i := range buf {
 		buf[i] = 1
 	}
-	return &bandwidthMeter{buf: buf, pool: parallel.New(threads)}
+	return &bandwidthMeter{buf: buf, free: free, pool: parallel.New(threads)}
 }
 
 // measure returns the read bandwidth in GB/s.
@@ -257,7 +258,10 @@ func (b *bandwidthMeter) measure() float64 {
 // they take no core from the products measured next.
 func (b *bandwidthMeter) settle() { time.Sleep(parallel.SpinFor + time.Millisecond) }
 
-func (b *bandwidthMeter) close() { b.pool.Close() }
+func (b *bandwidthMeter) close() {
+	b.pool.Close()
+	b.free()
+}
 
 // weightBandwidth is the rate at which threads workers read the model's
 // weight matrices in place (memory-mapped or on the heap), best of three
