@@ -12,7 +12,9 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
+	"github.com/gpt2go/gpt2/internal/hugepages"
 	"github.com/gpt2go/gpt2/internal/kernels"
 	"github.com/gpt2go/gpt2/layers"
 	"github.com/gpt2go/gpt2/weights"
@@ -99,7 +101,8 @@ func New(ck *weights.Checkpoint, opt Options) (*Model, error) {
 // drop the pages of the mapped originals. A tied matrix is both the
 // embedding and the head: it is quantized once and used for both.
 // Matrices the format cannot hold (columns not a multiple of 32) stay as
-// stored.
+// stored. The int8 values of all matrices share one allocation in 2 MiB
+// pages (see internal/hugepages): most matrices are smaller than one.
 func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 	type job struct {
 		name string
@@ -116,12 +119,30 @@ func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 	} else {
 		jobs = append(jobs, job{"lm_head.weight", &m.Head.E})
 	}
+	// Each matrix starts on a cache line of the shared allocation.
+	size := func(w *kernels.Mat) int { return (w.Rows*w.Cols + 63) &^ 63 }
+	total := 0
+	for _, j := range jobs {
+		if j.w.Cols%kernels.QBlock == 0 {
+			total += size(j.w)
+		}
+	}
+	arena := hugepages.Int8(total)
+	dst := make([][]int8, len(jobs))
+	for k, off := 0, 0; k < len(jobs); k++ {
+		if w := jobs[k].w; w.Cols%kernels.QBlock == 0 {
+			dst[k], off = arena[off:off+w.Rows*w.Cols], off+size(w)
+		}
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
 		wg.Go(func() {
 			for k := int(next.Add(1)) - 1; k < len(jobs); k = int(next.Add(1)) - 1 {
-				if q, err := kernels.Quantize(jobs[k].w); err == nil {
+				if dst[k] == nil {
+					continue
+				}
+				if q, err := kernels.Quantize(jobs[k].w, dst[k]); err == nil {
 					*jobs[k].w = q
 					ck.Release(jobs[k].name)
 				}
@@ -129,6 +150,7 @@ func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 		})
 	}
 	wg.Wait()
+	hugepages.Collapse(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(arena))), len(arena)))
 	if tied {
 		m.Head.E = m.Embed.WTE
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+
+	"github.com/gpt2go/gpt2/internal/hugepages"
 )
 
 // Layout lists the tensors of a GPT-2 checkpoint with config c, by their
@@ -61,7 +63,9 @@ func Encode(dtype string, tensors map[string][]int, fill func(name string, data 
 	for len(h)%8 != 0 {
 		h = append(h, ' ')
 	}
-	buf := make([]byte, 8+len(h)+offset)
+	// In 2 MiB pages, as a mapped checkpoint's would be (see
+	// largepages_linux.go), when the bytes serve as a synthetic checkpoint.
+	buf := hugepages.Bytes(8 + len(h) + offset)
 	binary.LittleEndian.PutUint64(buf, uint64(len(h)))
 	copy(buf[8:], h)
 	data := buf[8+len(h):]

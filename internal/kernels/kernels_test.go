@@ -365,7 +365,7 @@ func TestQuantize(t *testing.T) {
 	const rows, cols = 21, 64 // rows not a multiple of 8: a padded scale group
 	for _, d := range []DType{F32, F16, BF16} {
 		w := randMat(rng, rows, cols, d)
-		q, err := Quantize(&w)
+		q, err := Quantize(&w, nil)
 		if err != nil {
 			t.Fatalf("%v: %v", d, err)
 		}
@@ -412,19 +412,19 @@ func TestQuantize(t *testing.T) {
 		w := randMat(rng, 16, 32, Q8)
 		w.RowRange(4, 8)
 	}()
-	if w := randMat(rng, 2, 48, F32); func() bool { _, err := Quantize(&w); return err == nil }() {
+	if w := randMat(rng, 2, 48, F32); func() bool { _, err := Quantize(&w, nil); return err == nil }() {
 		t.Error("Quantize(2x48) succeeded, want error (48 columns not a multiple of 32)")
 	}
 	w := randMat(rng, 3, 5, F32)
-	if _, err := Quantize(&w); err == nil {
+	if _, err := Quantize(&w, nil); err == nil {
 		t.Error("Quantize(3x5) succeeded, want error (15 elements not a multiple of 32)")
 	}
 	z := Mat{Rows: 1, Cols: 32, DType: F32, F32: make([]float32, 32)}
-	if q, err := Quantize(&z); err != nil || q.Scale[0] != 0 || q.At(0, 5) != 0 {
+	if q, err := Quantize(&z, nil); err != nil || q.Scale[0] != 0 || q.At(0, 5) != 0 {
 		t.Errorf("Quantize(zeros) = %v, %v", q, err)
 	}
 	z.F32[3] = float32(math.Inf(1))
-	if _, err := Quantize(&z); err == nil {
+	if _, err := Quantize(&z, nil); err == nil {
 		t.Error("Quantize(Inf) succeeded, want error")
 	}
 }

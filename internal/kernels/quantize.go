@@ -8,8 +8,9 @@ import (
 // Quantize returns a Q8 copy of w: every block of QBlock columns of a row
 // shares the scale max|x|/127 and stores round(x/scale) as int8. w may be
 // F32, F16, BF16 or already Q8 (returned unchanged). The column count must
-// be a multiple of QBlock and every value finite.
-func Quantize(w *Mat) (Mat, error) {
+// be a multiple of QBlock and every value finite. The values go to dst
+// when it is not nil (len(dst) >= Rows×Cols), else to a new slice.
+func Quantize(w *Mat, dst []int8) (Mat, error) {
 	n := w.Rows * w.Cols
 	if w.Rows < 0 || w.Cols < 0 {
 		return Mat{}, fmt.Errorf("kernels: quantize: bad shape [%d, %d]", w.Rows, w.Cols)
@@ -34,7 +35,12 @@ func Quantize(w *Mat) (Mat, error) {
 	if have < n {
 		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d] %v: storage holds %d of %d elements", w.Rows, w.Cols, w.DType, have, n)
 	}
-	q := Mat{Rows: w.Rows, Cols: w.Cols, DType: Q8, Q: make([]int8, n), Scale: make([]float32, scaleLen(w.Rows, w.Cols))}
+	if dst == nil {
+		dst = make([]int8, n)
+	} else if len(dst) < n {
+		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: destination holds %d of %d values", w.Rows, w.Cols, len(dst), n)
+	}
+	q := Mat{Rows: w.Rows, Cols: w.Cols, DType: Q8, Q: dst[:n:n], Scale: make([]float32, scaleLen(w.Rows, w.Cols))}
 	row := make([]float32, w.Cols)
 	for i := range w.Rows {
 		rowRange(row, w, i, 0)

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package hugepages
+
+func advise([]byte)   {}
+func collapse([]byte) {}
