@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gpt2go/gpt2/internal/hugepages"
 	"github.com/gpt2go/gpt2/internal/parallel"
 	"github.com/gpt2go/gpt2/layers"
 )
@@ -37,7 +38,8 @@ func (m *Model) NewState(threads int) *State {
 	P := (m.Config.NPositions + layers.KTile - 1) / layers.KTile * layers.KTile
 	s := &State{m: m, pool: parallel.New(threads), kv: make([]layers.KV, len(m.Blocks))}
 	for i := range s.kv {
-		s.kv[i] = layers.KV{K: make([]float32, P*C), V: make([]float32, P*C)}
+		// Decoding reads every cached key and value once per token.
+		s.kv[i] = layers.KV{K: hugepages.Float32(P * C), V: hugepages.Float32(P * C)}
 	}
 	return s
 }
