@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/gpt2go/gpt2/internal/hugepages"
 )
 
 // A file mapping can be backed by 2 MiB page-cache folios, each mapped by
@@ -18,7 +20,7 @@ import (
 // per token: from 4 KiB pages it ran 8-34% slower (124M, F32) and 2x slower
 // (1.5B, F16) than from the heap on the project's VM; from 2 MiB folios,
 // within 2%.
-const hugeSize = 2 << 20
+const hugeSize = hugepages.Size
 
 // largePages asks for huge pages on data, a fresh read-only mapping of f.
 // A file already cached in small folios (as after it was written or
