@@ -33,12 +33,6 @@ func Int8(n int) []int8 {
 	return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(b))), len(b))
 }
 
-// Float32 is Bytes for float32 values.
-func Float32(n int) []float32 {
-	b := Bytes(4 * n)
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), n)
-}
-
 // Collapse asks the kernel (Linux) to move the whole 2 MiB stretches of b,
 // already written, into 2 MiB pages now: memory that was reused from the
 // heap had its 4 KiB pages before Bytes could ask for large ones.
