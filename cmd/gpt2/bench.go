@@ -12,7 +12,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/gpt2go/gpt2"
 	"github.com/gpt2go/gpt2/internal/kernels"
 	"github.com/gpt2go/gpt2/internal/parallel"
 	"github.com/gpt2go/gpt2/model"
@@ -84,20 +83,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 		name = mf.model
 	} else {
-		// The library, not mf.load: a benchmark needs no tokenizer, so the
-		// load time is the checkpoint's alone.
-		opts, err := mf.options()
-		if err != nil {
-			return err
-		}
-		gm, err := gpt2.Load(mf.model, opts...)
+		// open, not load: a benchmark needs no tokenizer, so the load
+		// time is the checkpoint's alone.
+		gm, err := mf.open(stderr)
 		if err != nil {
 			return err
 		}
 		defer gm.Close()
-		if mf.model == "" {
-			fmt.Fprintf(stderr, "(using the built-in demo model; --model selects another)\n")
-		}
 		m, name = gm.Transformer(), gm.Checkpoint().Name
 	}
 	load := time.Since(start)

@@ -52,6 +52,18 @@ func (f *modelFlags) options() ([]gpt2.Option, error) {
 // load opens the model named by the flags. With no --model it uses the
 // embedded demo model and says so on stderr.
 func (f *modelFlags) load(stderr io.Writer, extra ...gpt2.Option) (*loaded, error) {
+	gm, err := f.open(stderr, extra...)
+	if err != nil {
+		return nil, err
+	}
+	l := &loaded{gm: gm, ck: gm.Checkpoint(), m: gm.Transformer(), took: gm.LoadTime()}
+	l.tok, l.noTok = gm.Tokenizer()
+	return l, nil
+}
+
+// open loads the model named by the flags through the library, without
+// building its tokenizer (the library does that on first use).
+func (f *modelFlags) open(stderr io.Writer, extra ...gpt2.Option) (*gpt2.Model, error) {
 	opts, err := f.options()
 	if err != nil {
 		return nil, err
@@ -63,9 +75,7 @@ func (f *modelFlags) load(stderr io.Writer, extra ...gpt2.Option) (*loaded, erro
 	if f.model == "" {
 		fmt.Fprintf(stderr, "(using the built-in demo model; --model selects another)\n")
 	}
-	l := &loaded{gm: gm, ck: gm.Checkpoint(), m: gm.Transformer(), took: gm.LoadTime()}
-	l.tok, l.noTok = gm.Tokenizer()
-	return l, nil
+	return gm, nil
 }
 
 // eot is the id that ends a text and starts one from nothing.
