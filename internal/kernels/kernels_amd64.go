@@ -37,18 +37,19 @@ var avx2 = simd{
 }
 
 var avx512 = simd{
-	gemv:   [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int){gemvF32AVX512, gemvF16AVX512, gemvBF16AVX512, gemvQ8AVX512},
-	rowdot: [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int){rowdotF32AVX512, rowdotF16AVX512, rowdotBF16AVX512, rowdotQ8AVX512},
-	q8cols: 32,
-	gemm:   gemm6x64AVX512,
-	nr:     64,
-	cvtF16: cvtF16AVX2,
-	cvtBF:  cvtBF16AVX2,
-	cvtQ8:  cvtQ8AVX2,
-	dot:    dotAVX512,
-	axpy:   axpyAVX512,
-	gelu:   geluAVX512,
-	expSum: expSumAVX512,
+	gemv:      [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int){gemvF32AVX512, gemvF16AVX512, gemvBF16AVX512, gemvQ8AVX512},
+	rowdot:    [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int){rowdotF32AVX512, rowdotF16AVX512, rowdotBF16AVX512, rowdotQ8AVX512},
+	rowdotAny: true,
+	q8cols:    32,
+	gemm:      gemm6x64AVX512,
+	nr:        64,
+	cvtF16:    cvtF16AVX2,
+	cvtBF:     cvtBF16AVX2,
+	cvtQ8:     cvtQ8AVX2,
+	dot:       dotAVX512,
+	axpy:      axpyAVX512,
+	gelu:      geluAVX512,
+	expSum:    expSumAVX512,
 }
 
 // dotAVX2 and dotAVX512 return

@@ -290,6 +290,34 @@ func TestMul(t *testing.T) {
 	})
 }
 
+// TestMulAlignment runs Mul on float matrices starting at every element
+// offset within a cache line, with row lengths around the 16-element chunk:
+// the AVX-512 rowdots mask the first and last chunk of each row.
+func TestMulAlignment(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var cases []prodCase
+	for _, d := range []DType{F32, F16, BF16} {
+		for _, C := range []int{1, 3, 16, 17, 40, 64, 96, 129, 768} {
+			const rows = 9
+			all := randMat(rng, 1, rows*C+16, d)
+			for off := 0; off < 16; off++ {
+				w := Mat{Rows: rows, Cols: C, DType: d}
+				if d == F32 {
+					w.F32 = all.F32[off : off+rows*C]
+				} else {
+					w.U16 = all.U16[off : off+rows*C]
+				}
+				cases = append(cases, newProdCase(rng, &w, dense(&w), 1+off%3, off%2, rows-off%2, 0, true))
+			}
+		}
+	}
+	forEachVariant(t, func(t *testing.T) {
+		for i := range cases {
+			cases[i].run(t, true)
+		}
+	})
+}
+
 func vecLengths() []int {
 	var ls []int
 	for n := 0; n <= 70; n++ {

@@ -5,25 +5,29 @@
 // Four dot products y[r] = Σ_j W[r, j]·x[j], r < 4: the unembedding rows.
 //
 // The rowdots take the 4 rows one after another: 4 consecutive rows
-// of W are one contiguous stretch of memory, so this reads it in order,
-// with software prefetch 4 KiB ahead. (Interleaving the 4 rows as 4
-// streams, x loaded once for all, streamed ~20% slower from DRAM.)
+// of W are one contiguous stretch of memory, so this reads it in order.
+// (Interleaving the 4 rows as 4 streams, x loaded once for all, streamed
+// ~20% slower from DRAM.)
+//
+// The float kernels take any n and any alignment: a row's first chunk is
+// loaded from the aligned address below it under a mask (masked-off lanes
+// are not read, of W or of x), so every other load lies within one cache
+// line, and the last chunk is masked too. Loads across lines (a checkpoint's
+// tensors sit at any offset) read the F32 head 25% slower, and handling
+// the ends in separate calls cost as much. They take 64 elements per step
+// into four accumulators and leave the stream to the hardware prefetcher:
+// prefetching 4 KiB ahead made the F32 head 10-14% slower on 1 and 2
+// threads, in 2 MiB and in 4 KiB pages alike.
 //
 // Registers: DI y, SI x chunk, DX row r of W, R11 W chunk, BX ldw,
-// R8 rows left, CX elements left, Z0-Z1 accumulators.
+// R8 rows left, R9 elements left, CX shift counts, R12-R13 masks,
+// Z0-Z3 accumulators.
 
 #define SEQPROLOGUE \
 	MOVQ y+0(FP), DI; \
 	MOVQ w+16(FP), DX; \
 	MOVQ ldw+32(FP), BX; \
 	MOVQ $4, R8
-
-#define SEQROW \
-	MOVQ   x+8(FP), SI; \
-	MOVQ   n+40(FP), CX; \
-	MOVQ   DX, R11; \
-	VXORPS Z0, Z0, Z0; \
-	VXORPS Z1, Z1, Z1
 
 // SEQNEXT stores row r's sum at y[r] and moves to row r+1.
 #define SEQNEXT \
@@ -39,110 +43,118 @@
 	ADDQ          BX, DX; \
 	DECQ          R8
 
+// ROWDOT is a float kernel. Its 16-element chunks of W take cb bytes
+// (64 or 32, shift es = 2 or 1 from elements to bytes); WIDEN(off, z)
+// loads the chunk at off(R11) into z as floats, MWIDEN(k, z) the lanes of
+// the chunk at (R11) under mask k, zeroing the rest.
+#define ROWDOT(cb, es, WIDEN, MWIDEN) \
+	SEQPROLOGUE; \
+row: \
+	MOVQ   x+8(FP), SI; \
+	MOVQ   n+40(FP), R9; \
+	MOVQ   DX, R11; \
+	VXORPS Z0, Z0, Z0; \
+	VXORPS Z1, Z1, Z1; \
+	VXORPS Z2, Z2, Z2; \
+	VXORPS Z3, Z3, Z3; \
+	MOVQ   R11, CX; \
+	ANDQ   $(cb-1), CX; \
+	TESTQ  $((1<<es)-1), CX; \
+	JNZ    loop64; \
+	SHRQ   $es, CX; \
+	JZ     loop64; \
+	MOVQ   CX, R12; \
+	SHLQ   $es, R12; \
+	SUBQ   R12, R11; \
+	MOVQ   CX, R12; \
+	SHLQ   $2, R12; \
+	SUBQ   R12, SI; \
+	MOVQ   $-1, R13; \
+	SHLQ   CX, R13; \
+	ADDQ   R9, CX; \
+	CMPQ   CX, $16; \
+	JGE    head; \
+	MOVQ   $1, R12; \
+	SHLQ   CX, R12; \
+	DECQ   R12; \
+	ANDQ   R12, R13; \
+head: \
+	KMOVW       R13, K1; \
+	MWIDEN(K1, Z12); \
+	VMOVUPS.Z   (SI), K1, Z13; \
+	VFMADD231PS Z13, Z12, Z0; \
+	LEAQ        -16(CX), R9; \
+	ADDQ        $cb, R11; \
+	ADDQ        $64, SI; \
+	TESTQ       R9, R9; \
+	JGE         loop64; \
+	XORQ        R9, R9; \
+loop64: \
+	CMPQ        R9, $64; \
+	JL          loop16; \
+	WIDEN(0, Z12); \
+	WIDEN(cb, Z13); \
+	WIDEN(2*cb, Z14); \
+	WIDEN(3*cb, Z15); \
+	VFMADD231PS (SI), Z12, Z0; \
+	VFMADD231PS 64(SI), Z13, Z1; \
+	VFMADD231PS 128(SI), Z14, Z2; \
+	VFMADD231PS 192(SI), Z15, Z3; \
+	ADDQ        $256, SI; \
+	ADDQ        $(4*cb), R11; \
+	SUBQ        $64, R9; \
+	JMP         loop64; \
+loop16: \
+	CMPQ        R9, $16; \
+	JL          tail; \
+	WIDEN(0, Z12); \
+	VFMADD231PS (SI), Z12, Z0; \
+	ADDQ        $64, SI; \
+	ADDQ        $cb, R11; \
+	SUBQ        $16, R9; \
+	JMP         loop16; \
+tail: \
+	TESTQ       R9, R9; \
+	JZ          next; \
+	MOVQ        R9, CX; \
+	MOVQ        $1, R12; \
+	SHLQ        CX, R12; \
+	DECQ        R12; \
+	KMOVW       R12, K2; \
+	MWIDEN(K2, Z12); \
+	VMOVUPS.Z   (SI), K2, Z13; \
+	VFMADD231PS Z13, Z12, Z1; \
+next: \
+	VADDPS      Z3, Z2, Z2; \
+	VADDPS      Z2, Z1, Z1; \
+	SEQNEXT; \
+	JNZ         row; \
+	VZEROUPPER; \
+	RET
+
+#define WIDENF32(off, z) VMOVUPS off(R11), z
+#define MWIDENF32(k, z) VMOVUPS.Z (R11), k, z
+#define WIDENF16(off, z) VCVTPH2PS off(R11), z
+#define MWIDENF16(k, z) VCVTPH2PS.Z (R11), k, z
+#define WIDENBF16(off, z) VPMOVZXWD off(R11), z; VPSLLD $16, z, z
+#define MWIDENBF16(k, z) VPMOVZXWD.Z (R11), k, z; VPSLLD $16, z, z
+
 // func rowdotF32AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
 TEXT ·rowdotF32AVX512(SB), NOSPLIT, $0-48
-	SEQPROLOGUE
-
-row:
-	SEQROW
-
-loop32:
-	CMPQ        CX, $32
-	JL          loop16
-	PREFETCHT0  4096(R11)
-	PREFETCHT0  4160(R11)
-	VMOVUPS     (R11), Z12
-	VMOVUPS     64(R11), Z13
-	VFMADD231PS (SI), Z12, Z0
-	VFMADD231PS 64(SI), Z13, Z1
-	ADDQ        $128, SI
-	ADDQ        $128, R11
-	SUBQ        $32, CX
-	JMP         loop32
-
-loop16:
-	TESTQ       CX, CX
-	JZ          next
-	VMOVUPS     (R11), Z12
-	VFMADD231PS (SI), Z12, Z0
-
-next:
-	SEQNEXT
-	JNZ         row
-	VZEROUPPER
-	RET
+	ROWDOT(64, 2, WIDENF32, MWIDENF32)
 
 // func rowdotF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
 TEXT ·rowdotF16AVX512(SB), NOSPLIT, $0-48
-	SEQPROLOGUE
-
-row:
-	SEQROW
-
-loop32:
-	CMPQ        CX, $32
-	JL          loop16
-	PREFETCHT0  4096(R11)
-	VCVTPH2PS   (R11), Z12
-	VCVTPH2PS   32(R11), Z13
-	VFMADD231PS (SI), Z12, Z0
-	VFMADD231PS 64(SI), Z13, Z1
-	ADDQ        $128, SI
-	ADDQ        $64, R11
-	SUBQ        $32, CX
-	JMP         loop32
-
-loop16:
-	TESTQ       CX, CX
-	JZ          next
-	VCVTPH2PS   (R11), Z12
-	VFMADD231PS (SI), Z12, Z0
-
-next:
-	SEQNEXT
-	JNZ         row
-	VZEROUPPER
-	RET
+	ROWDOT(32, 1, WIDENF16, MWIDENF16)
 
 // func rowdotBF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
 TEXT ·rowdotBF16AVX512(SB), NOSPLIT, $0-48
-	SEQPROLOGUE
-
-row:
-	SEQROW
-
-loop32:
-	CMPQ        CX, $32
-	JL          loop16
-	PREFETCHT0  4096(R11)
-	VPMOVZXWD   (R11), Z12
-	VPMOVZXWD   32(R11), Z13
-	VPSLLD      $16, Z12, Z12
-	VPSLLD      $16, Z13, Z13
-	VFMADD231PS (SI), Z12, Z0
-	VFMADD231PS 64(SI), Z13, Z1
-	ADDQ        $128, SI
-	ADDQ        $64, R11
-	SUBQ        $32, CX
-	JMP         loop32
-
-loop16:
-	TESTQ       CX, CX
-	JZ          next
-	VPMOVZXWD   (R11), Z12
-	VPSLLD      $16, Z12, Z12
-	VFMADD231PS (SI), Z12, Z0
-
-next:
-	SEQNEXT
-	JNZ         row
-	VZEROUPPER
-	RET
+	ROWDOT(32, 1, WIDENBF16, MWIDENBF16)
 
 // func rowdotQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
 //
-// As the float kernels, row after row in memory order, prefetching 4 KiB
-// ahead; each 32-byte step is one scale block. The 4 rows lie in one group
+// As the float kernels, row after row in memory order, but prefetching
+// 4 KiB ahead (without, no faster); each 32-byte step is one scale block. The 4 rows lie in one group
 // of 8 (see Mat.ScaleIndex): row r's scale of a block is 4r bytes after
 // row 0's, and the next block's 32 bytes on.
 //
