@@ -111,7 +111,9 @@ func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j
 func gemvQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
 
 // The rowdot kernels compute, with W[r, j] the element at w + r*ldw (bytes) + j
-// and n a multiple of 16 (32 for Q8):
+// and n a multiple of 16 (32 for Q8). The AVX-512 float kernels take any n
+// and any alignment: they mask a row's first and last chunk, loading x from
+// as far below x as the row starts above an aligned chunk (see mulRows).
 //
 //	for r := 0; r < 4; r++ {
 //		y[r] = 0
