@@ -110,26 +110,29 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	for i := range prompt {
 		prompt[i] = (i*7919 + 13) % cfg.VocabSize
 	}
-	// Decode from an empty cache, as llama-bench's tg test does.
-	decode := func() (float64, error) {
-		st.Truncate(0)
-		id := prompt[0]
-		t0 := time.Now()
-		for range *n {
-			logits, err := st.Forward([]int{id}, false)
-			if err != nil {
-				return 0, err
-			}
-			id = sampling.Argmax(logits)
+	// Decode from an empty cache, as llama-bench's tg test does: reset
+	// empties the cache, and step decodes one token.
+	var id int
+	reset := func() { st.Truncate(0); id = prompt[0] }
+	step := func() error {
+		logits, err := st.Forward([]int{id}, false)
+		if err != nil {
+			return err
 		}
-		return float64(*n) / time.Since(t0).Seconds(), nil
+		id = sampling.Argmax(logits)
+		return nil
 	}
 	// Warm up the page cache, the workers and every buffer, so the peak
 	// resident set is the runtime's own, before the bandwidth buffer.
 	st.Forward(prompt, false)
-	if _, err := decode(); err != nil {
-		return err
+	reset()
+	t0 := time.Now()
+	for range *n {
+		if err := step(); err != nil {
+			return err
+		}
 	}
+	warm := float64(*n) / time.Since(t0).Seconds()
 	r.PeakRSSMB = peakRSS()
 
 	// Each decoded token streams every weight matrix once, plus on average
@@ -138,8 +141,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	r.KVCacheMB = float64(cfg.NLayer*cfg.NPositions*cfg.NEmbd*2*4) / 1e6
 
 	// The bandwidth of these machines drifts by tens of percent within
-	// minutes, so it is measured right before and after every decode
-	// repetition, and each repetition is set against the mean of the two.
+	// minutes, and within one repetition of a large model's decode. So each
+	// repetition is decoded in segments of about a quarter of a second, the
+	// bandwidth is measured before and after every segment, and a
+	// segment's limit is set by the mean of the two. A repetition's
+	// fraction is the time its tokens would take at their limits over the
+	// time they took; the meter's own time is not counted.
+	seg := min(*n, max(4, int(warm/4)))
 	meter := newBandwidthMeter(*threads)
 	var pre, dec, bws, fracs []float64
 	bw := meter.measure()
@@ -152,16 +160,26 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 		pre = append(pre, float64(*p)/time.Since(t0).Seconds())
 
-		meter.settle()
-		rate, err := decode()
-		if err != nil {
-			return err
+		reset()
+		var took, atLimit float64 // seconds
+		for done := 0; done < *n; {
+			k := min(seg, *n-done)
+			meter.settle()
+			t0 := time.Now()
+			for range k {
+				if err := step(); err != nil {
+					return err
+				}
+			}
+			took += time.Since(t0).Seconds()
+			after := meter.measure()
+			bws = append(bws, after)
+			atLimit += float64(k) * float64(r.BytesPerToken) / ((bw + after) / 2 * 1e9)
+			bw = after
+			done += k
 		}
-		dec = append(dec, rate)
-		after := meter.measure()
-		bws = append(bws, after)
-		fracs = append(fracs, rate/((bw+after)/2*1e9/float64(r.BytesPerToken)))
-		bw = after
+		dec = append(dec, float64(*n)/took)
+		fracs = append(fracs, atLimit/took)
 	}
 	meter.close()
 	r.PrefillPerSec, r.PrefillStddev = meanStd(pre)
