@@ -34,3 +34,12 @@ func TestLargePages(t *testing.T) {
 		}
 	}
 }
+
+func TestKernelAtLeast(t *testing.T) {
+	if !kernelAtLeast(2, 6) {
+		t.Error("kernelAtLeast(2, 6) = false on a kernel this program runs on")
+	}
+	if kernelAtLeast(999, 0) {
+		t.Error("kernelAtLeast(999, 0) = true")
+	}
+}
