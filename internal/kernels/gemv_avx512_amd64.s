@@ -23,9 +23,12 @@
 // Against the kernels before (no pipelining, F32 multiplying straight from
 // memory and prefetching every line), alternating every token in one
 // process, GPT-2 124M shapes: decode time per token on 2 threads F32 -5%,
-// F16 -5%, BF16 -2% (its widening takes two instructions); on 1 thread
-// F32 -3%, F16 -5%. F32 prefetching every line was no faster than not
-// prefetching at all; every other line is.
+// F16 -5%, BF16 -2%; on 1 thread F32 -3%, F16 -5%; gpt2-xl F16 -3.5%.
+// F32 prefetching every line was no faster than not prefetching at all;
+// every other line is. Slower by 1-20%: 16 rows per pass; prefetching two
+// passes ahead, into L2 only, or every other line of 16-bit weights; no
+// prefetch for 16-bit weights. (BF16 widened as if it were F16, one
+// instruction, was no faster: the widening is not what limits it.)
 //
 // Registers: DI y, SI x (advances 8 per pass), DX row i of W, CX passes
 // left, AX rows, BX ldw, R9 3·ldw, R8 16-column chunks, R10 y chunk,
