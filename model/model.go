@@ -119,19 +119,27 @@ func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 	} else {
 		jobs = append(jobs, job{"lm_head.weight", &m.Head.E})
 	}
-	// Each matrix starts on a cache line of the shared allocation.
+	// Each matrix, and each matrix's scales, starts on a cache line of a
+	// shared allocation in 2 MiB pages. (The scales in 4 KiB pages cost
+	// decode 0.3-2.4%.)
 	size := func(w *kernels.Mat) int { return (w.Rows*w.Cols + 63) &^ 63 }
-	total := 0
+	ssize := func(w *kernels.Mat) int { return (kernels.ScaleLen(w.Rows, w.Cols) + 15) &^ 15 }
+	total, stotal := 0, 0
 	for _, j := range jobs {
 		if j.w.Cols%kernels.QBlock == 0 {
 			total += size(j.w)
+			stotal += ssize(j.w)
 		}
 	}
 	arena := hugepages.Int8(total)
+	sb := hugepages.Bytes(4 * stotal)
+	sarena := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(sb))), stotal)
 	dst := make([][]int8, len(jobs))
-	for k, off := 0, 0; k < len(jobs); k++ {
+	sdst := make([][]float32, len(jobs))
+	for k, off, soff := 0, 0, 0; k < len(jobs); k++ {
 		if w := jobs[k].w; w.Cols%kernels.QBlock == 0 {
 			dst[k], off = arena[off:off+w.Rows*w.Cols], off+size(w)
+			sdst[k], soff = sarena[soff:soff+ssize(w)], soff+ssize(w)
 		}
 	}
 	var next atomic.Int64
@@ -142,7 +150,7 @@ func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 				if dst[k] == nil {
 					continue
 				}
-				if q, err := kernels.Quantize(jobs[k].w, dst[k]); err == nil {
+				if q, err := kernels.Quantize(jobs[k].w, dst[k], sdst[k]); err == nil {
 					*jobs[k].w = q
 					ck.Release(jobs[k].name)
 				}
@@ -151,6 +159,7 @@ func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 	}
 	wg.Wait()
 	hugepages.Collapse(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(arena))), len(arena)))
+	hugepages.Collapse(sb)
 	if tied {
 		m.Head.E = m.Embed.WTE
 	}

@@ -62,8 +62,8 @@ func (m *Mat) ScaleIndex(i, j int) int {
 	return ((i/qGroup)*(m.Cols/QBlock)+j/QBlock)*qGroup + i%qGroup
 }
 
-// scaleLen is the length of Scale for a Q8 matrix of rows×cols.
-func scaleLen(rows, cols int) int {
+// ScaleLen is the length of Scale for a Q8 matrix of rows×cols.
+func ScaleLen(rows, cols int) int {
 	return (rows + qGroup - 1) / qGroup * qGroup * (cols / QBlock)
 }
 
@@ -82,7 +82,7 @@ func (m *Mat) RowRange(lo, hi int) Mat {
 			panic(fmt.Sprintf("kernels: Q8 row range starts at row %d, not a multiple of %d", lo, qGroup))
 		}
 		r.Q = m.Q[lo*C : hi*C]
-		r.Scale = m.Scale[lo*C/QBlock : lo*C/QBlock+scaleLen(hi-lo, C)]
+		r.Scale = m.Scale[lo*C/QBlock : lo*C/QBlock+ScaleLen(hi-lo, C)]
 	}
 	return r
 }

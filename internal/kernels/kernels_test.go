@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -60,7 +61,7 @@ func randMat(rng *rand.Rand, rows, cols int, d DType) Mat {
 			panic("randMat: Q8 needs a multiple of 32 columns")
 		}
 		m.Q = make([]int8, n)
-		m.Scale = make([]float32, scaleLen(rows, cols))
+		m.Scale = make([]float32, ScaleLen(rows, cols))
 		for i := range m.Q {
 			m.Q[i] = int8(rng.IntN(255) - 127)
 		}
@@ -393,7 +394,7 @@ func TestQuantize(t *testing.T) {
 	const rows, cols = 21, 64 // rows not a multiple of 8: a padded scale group
 	for _, d := range []DType{F32, F16, BF16} {
 		w := randMat(rng, rows, cols, d)
-		q, err := Quantize(&w, nil)
+		q, err := Quantize(&w, nil, nil)
 		if err != nil {
 			t.Fatalf("%v: %v", d, err)
 		}
@@ -422,6 +423,18 @@ func TestQuantize(t *testing.T) {
 			}
 		}
 		t.Logf("%v: max round-trip error %.4f of block max (bound 1/254 = %.4f)", d, maxErr, 1.0/254)
+		// Into given destinations, whatever they held, the result is the same.
+		dst, scale := make([]int8, rows*cols+5), make([]float32, ScaleLen(rows, cols)+3)
+		for i := range scale {
+			scale[i] = float32(i) + 0.5
+		}
+		q2, err := Quantize(&w, dst, scale)
+		if err != nil || &q2.Q[0] != &dst[0] || &q2.Scale[0] != &scale[0] || !slices.Equal(q2.Q, q.Q) || !slices.Equal(q2.Scale, q.Scale) {
+			t.Fatalf("%v: Quantize into destinations differs (err %v)", d, err)
+		}
+		if _, err := Quantize(&w, dst, scale[:ScaleLen(rows, cols)-1]); err == nil {
+			t.Fatalf("%v: Quantize into a short scale destination succeeded", d)
+		}
 		r := q.RowRange(8, rows)
 		for i := range r.Rows {
 			for j := range cols {
@@ -440,19 +453,19 @@ func TestQuantize(t *testing.T) {
 		w := randMat(rng, 16, 32, Q8)
 		w.RowRange(4, 8)
 	}()
-	if w := randMat(rng, 2, 48, F32); func() bool { _, err := Quantize(&w, nil); return err == nil }() {
+	if w := randMat(rng, 2, 48, F32); func() bool { _, err := Quantize(&w, nil, nil); return err == nil }() {
 		t.Error("Quantize(2x48) succeeded, want error (48 columns not a multiple of 32)")
 	}
 	w := randMat(rng, 3, 5, F32)
-	if _, err := Quantize(&w, nil); err == nil {
+	if _, err := Quantize(&w, nil, nil); err == nil {
 		t.Error("Quantize(3x5) succeeded, want error (15 elements not a multiple of 32)")
 	}
 	z := Mat{Rows: 1, Cols: 32, DType: F32, F32: make([]float32, 32)}
-	if q, err := Quantize(&z, nil); err != nil || q.Scale[0] != 0 || q.At(0, 5) != 0 {
+	if q, err := Quantize(&z, nil, nil); err != nil || q.Scale[0] != 0 || q.At(0, 5) != 0 {
 		t.Errorf("Quantize(zeros) = %v, %v", q, err)
 	}
 	z.F32[3] = float32(math.Inf(1))
-	if _, err := Quantize(&z, nil); err == nil {
+	if _, err := Quantize(&z, nil, nil); err == nil {
 		t.Error("Quantize(Inf) succeeded, want error")
 	}
 }

@@ -9,8 +9,9 @@ import (
 // shares the scale max|x|/127 and stores round(x/scale) as int8. w may be
 // F32, F16, BF16 or already Q8 (returned unchanged). The column count must
 // be a multiple of QBlock and every value finite. The values go to dst
-// when it is not nil (len(dst) >= Rows×Cols), else to a new slice.
-func Quantize(w *Mat, dst []int8) (Mat, error) {
+// when it is not nil (len(dst) >= Rows×Cols), else to a new slice, and
+// the scales likewise to scale (len(scale) >= ScaleLen(Rows, Cols)).
+func Quantize(w *Mat, dst []int8, scale []float32) (Mat, error) {
 	n := w.Rows * w.Cols
 	if w.Rows < 0 || w.Cols < 0 {
 		return Mat{}, fmt.Errorf("kernels: quantize: bad shape [%d, %d]", w.Rows, w.Cols)
@@ -25,7 +26,7 @@ func Quantize(w *Mat, dst []int8) (Mat, error) {
 	case F16, BF16:
 		have = len(w.U16)
 	case Q8:
-		if len(w.Q) < n || len(w.Scale) < scaleLen(w.Rows, w.Cols) {
+		if len(w.Q) < n || len(w.Scale) < ScaleLen(w.Rows, w.Cols) {
 			return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: Q8 storage too short", w.Rows, w.Cols)
 		}
 		return *w, nil
@@ -40,7 +41,15 @@ func Quantize(w *Mat, dst []int8) (Mat, error) {
 	} else if len(dst) < n {
 		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: destination holds %d of %d values", w.Rows, w.Cols, len(dst), n)
 	}
-	q := Mat{Rows: w.Rows, Cols: w.Cols, DType: Q8, Q: dst[:n:n], Scale: make([]float32, scaleLen(w.Rows, w.Cols))}
+	ns := ScaleLen(w.Rows, w.Cols)
+	if scale == nil {
+		scale = make([]float32, ns)
+	} else if len(scale) < ns {
+		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: scale destination holds %d of %d values", w.Rows, w.Cols, len(scale), ns)
+	} else {
+		clear(scale[:ns]) // rows padded to a group of 8 keep zero scales
+	}
+	q := Mat{Rows: w.Rows, Cols: w.Cols, DType: Q8, Q: dst[:n:n], Scale: scale[:ns:ns]}
 	row := make([]float32, w.Cols)
 	for i := range w.Rows {
 		rowRange(row, w, i, 0)

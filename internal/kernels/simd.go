@@ -111,7 +111,7 @@ func storage(m *Mat) {
 		have = len(m.U16)
 	case Q8:
 		have = len(m.Q)
-		if m.Cols%QBlock != 0 || len(m.Scale) < scaleLen(m.Rows, m.Cols) {
+		if m.Cols%QBlock != 0 || len(m.Scale) < ScaleLen(m.Rows, m.Cols) {
 			have = -1
 		}
 	default:
