@@ -15,10 +15,20 @@
 // pass of an odd number of steps takes its first step plainly; the last
 // pair of steps loads nothing ahead, so no load passes the end of a row.
 //
-// Every pair of steps prefetches the same columns of the next pass's 8
-// rows, so each new row stream is in cache before the pass reaches it
-// (2-3x from DRAM over the hardware prefetcher alone, which restarts at
-// every row): every cache line for 16-bit weights, every other one for F32.
+// Every pair of steps prefetches one line of each of 8 rows (2-3x from
+// DRAM over the hardware prefetcher alone, which restarts at every row):
+// every line for 16-bit weights, every other one for F32.
+//
+// F32 (PREFETCHPASS) prefetches a whole pass ahead: the same columns of
+// the next pass's rows. 16-bit weights (PREFETCHAHEAD) prefetch 1 KiB
+// ahead in the pass's own rows and, once that passes their ends, 1 KiB
+// into the next pass's rows. A whole pass ahead, GPT-2's c_attn and c_fc
+// in F16 (rows of 4.5 and 6 KiB) streamed at ~80% of the rate of its
+// short-row products, as if the lines fetched a pass early had left L1
+// before they were read; 1 KiB ahead they stream alike. Decode time per
+// token, alternating the two by token in one process: F16 -8% on 1 and 2
+// threads, BF16 -7%. 512 B and 2 KiB ahead were slower than 1 KiB; F32
+// 1 KiB or 4 KiB ahead was 3% slower than a pass ahead on 2 threads.
 //
 // Against the kernels before (no pipelining, F32 multiplying straight from
 // memory and prefetching every line), alternating every token in one
@@ -31,9 +41,10 @@
 // instruction, was no faster: the widening is not what limits it.)
 //
 // Registers: DI y, SI x (advances 8 per pass), DX row i of W, CX passes
-// left, AX rows, BX ldw, R9 3·ldw, R8 16-column chunks, R10 y chunk,
-// R11 W chunk of row i, R14 of row i+4, R13 and R15 rows i+8 and i+12,
-// R12 count, Z4-Z11 x[i..i+7] broadcast, Z12-Z27 W chunks.
+// left, AX PREFETCHAHEAD's step to the next pass, BX ldw, R9 3·ldw, R8
+// 16-column chunks, R10 y chunk, R11 W chunk of row i, R14 of row i+4,
+// R13 and R15 the prefetch's rows, R12 count, Z4-Z11 x[i..i+7]
+// broadcast, Z12-Z27 W chunks.
 
 #define PROLOGUE8 \
 	MOVQ y+0(FP), DI; \
@@ -45,7 +56,6 @@
 	SHRQ $4, R8; \
 	JZ   done; \
 	LEAQ (BX)(BX*2), R9; \
-	MOVQ CX, AX; \
 	SHRQ $3, CX; \
 	JZ   tail4
 
@@ -62,7 +72,40 @@
 	MOVQ         DX, R11; \
 	MOVQ         R8, R12
 
-#define PREFETCH8 \
+// AHEADINIT sets AX, for PREFETCHAHEAD, to the distance from D bytes past
+// the end of a row (at this call's last column) to D bytes into the row 8
+// below: 8·ldw - max(n·es, D). (Rows shorter than D are prefetched a whole
+// pass ahead: R11 + D + AX is then R11 + 8·ldw.)
+#define AHEADINIT(cb, D) \
+	MOVQ    R8, AX; \
+	IMULQ   $cb, AX; \
+	MOVQ    $D, R13; \
+	CMPQ    AX, R13; \
+	CMOVQLT R13, AX; \
+	NEGQ    AX; \
+	LEAQ    (AX)(BX*8), AX
+
+// PREFETCHAHEAD prefetches the lines D bytes ahead of the current step in
+// rows i..i+7 or, once the pair's last step is within D bytes of their
+// ends (R12 steps follow the pair), D bytes ahead in rows i+8..i+15.
+#define PREFETCHAHEAD(cb, D) \
+	LEAQ       D(R11), R13; \
+	LEAQ       D(R11)(AX*1), R15; \
+	CMPQ       R12, $(D/cb-2); \
+	CMOVQLE    R15, R13; \
+	LEAQ       (R13)(BX*4), R15; \
+	PREFETCHT0 (R13); \
+	PREFETCHT0 (R13)(BX*1); \
+	PREFETCHT0 (R13)(BX*2); \
+	PREFETCHT0 (R13)(R9*1); \
+	PREFETCHT0 (R15); \
+	PREFETCHT0 (R15)(BX*1); \
+	PREFETCHT0 (R15)(BX*2); \
+	PREFETCHT0 (R15)(R9*1)
+
+// PREFETCHPASS prefetches the current columns of rows i+8..i+15.
+#define NOINIT
+#define PREFETCHPASS \
 	LEAQ       (R11)(BX*4), R14; \
 	LEAQ       (R14)(BX*4), R13; \
 	LEAQ       (R13)(BX*4), R15; \
@@ -82,7 +125,8 @@
 
 // TAIL4 starts the last pass, of 4 rows, if rows%8 == 4.
 #define TAIL4 \
-	TESTQ        $4, AX; \
+	MOVQ         rows+32(FP), R12; \
+	TESTQ        $4, R12; \
 	JZ           done; \
 	VBROADCASTSS 0(SI), Z4; \
 	VBROADCASTSS 4(SI), Z5; \
@@ -159,9 +203,11 @@
 #define SUMB(d) SUM8(d, Z12, Z13, Z14, Z15, Z16, Z17, Z18, Z19)
 
 // GEMV is a float kernel whose 16-column chunks take cb bytes of a row:
-// LA, LB and L4 load them, W widens them.
-#define GEMV(cb, LA, LB, L4, W) \
+// LA, LB and L4 load them, W widens them; PFINIT and PF set up and issue
+// the prefetches.
+#define GEMV(cb, LA, LB, L4, W, PFINIT, PF) \
 	PROLOGUE8; \
+	PFINIT; \
 pass: \
 	PASS8; \
 	LEAQ  (R11)(BX*4), R14; \
@@ -183,7 +229,7 @@ pair: \
 	LB(cb); \
 	WIDENA(W); \
 	SUMA(0); \
-	PREFETCH8; \
+	PF; \
 	LA(2*cb); \
 	WIDENB(W); \
 	SUMB(64); \
@@ -196,7 +242,7 @@ last2: \
 	LB(cb); \
 	WIDENA(W); \
 	SUMA(0); \
-	PREFETCH8; \
+	PF; \
 	WIDENB(W); \
 	SUMB(64); \
 	ADDQ  $128, R10; \
@@ -220,15 +266,15 @@ done: \
 
 // func gemvF32AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
 TEXT ·gemvF32AVX512(SB), NOSPLIT, $0-64
-	GEMV(64, LOADA32, LOADB32, LOAD4F32, WIDENF32)
+	GEMV(64, LOADA32, LOADB32, LOAD4F32, WIDENF32, NOINIT, PREFETCHPASS)
 
 // func gemvF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
 TEXT ·gemvF16AVX512(SB), NOSPLIT, $0-64
-	GEMV(32, LOADA16, LOADB16, LOAD4F16, WIDENF16)
+	GEMV(32, LOADA16, LOADB16, LOAD4F16, WIDENF16, AHEADINIT(32, 1024), PREFETCHAHEAD(32, 1024))
 
 // func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
 TEXT ·gemvBF16AVX512(SB), NOSPLIT, $0-64
-	GEMV(32, LOADA16, LOADB16, LOAD4F16, WIDENBF16)
+	GEMV(32, LOADA16, LOADB16, LOAD4F16, WIDENBF16, AHEADINIT(32, 1024), PREFETCHAHEAD(32, 1024))
 
 // func gemvQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
 //
