@@ -132,6 +132,13 @@ done:
 // func gemvF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
 TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-64
 	PROLOGUE8
+	MOVQ    R8, AX
+	IMULQ   $32, AX
+	MOVQ    $1024, R13
+	CMPQ    AX, R13
+	CMOVQLT R13, AX
+	NEGQ    AX
+	LEAQ    (AX)(BX*8), AX
 
 pass8:
 	CMPQ CX, $8
@@ -150,8 +157,11 @@ pass8:
 	MOVQ R8, R12
 
 chunk8:
-	LEAQ (R11)(BX*8), R13
-	LEAQ (R13)(BX*4), R15
+	LEAQ    1024(R11), R13
+	LEAQ    1024(R11)(AX*1), R15
+	CMPQ    R12, $32
+	CMOVQLE R15, R13
+	LEAQ    (R13)(BX*4), R15
 	PREFETCHT0 (R13)
 	PREFETCHT0 (R13)(BX*1)
 	PREFETCHT0 (R13)(BX*2)
@@ -244,6 +254,13 @@ done:
 // func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
 TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-64
 	PROLOGUE8
+	MOVQ    R8, AX
+	IMULQ   $32, AX
+	MOVQ    $1024, R13
+	CMPQ    AX, R13
+	CMOVQLT R13, AX
+	NEGQ    AX
+	LEAQ    (AX)(BX*8), AX
 
 pass8:
 	CMPQ CX, $8
@@ -262,8 +279,11 @@ pass8:
 	MOVQ R8, R12
 
 chunk8:
-	LEAQ (R11)(BX*8), R13
-	LEAQ (R13)(BX*4), R15
+	LEAQ    1024(R11), R13
+	LEAQ    1024(R11)(AX*1), R15
+	CMPQ    R12, $32
+	CMOVQLE R15, R13
+	LEAQ    (R13)(BX*4), R15
 	PREFETCHT0 (R13)
 	PREFETCHT0 (R13)(BX*1)
 	PREFETCHT0 (R13)(BX*2)
