@@ -40,9 +40,38 @@ const queryBlock = 128
 // positions pos..pos+T-1, after storing their keys and values in kv.
 // qkv[T, 3C] and heads[T, C] are scratch.
 func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV, qkv, heads []float32) {
+	if T == 1 && p.Threads() > 1 && (a.CProj.W.Rows/a.NHead)%16 == 0 {
+		a.forward1(p, y, x, pos, kv, qkv, heads)
+		return
+	}
 	a.CAttn.Forward(p, qkv, x, T)
-	a.attend(p, heads, qkv, T, pos, kv)
+	// Heads cost the same, so equal ranges of heads balance the workers.
+	p.For(a.NHead, 1, func(lo, hi int) { a.attend(heads, qkv, T, pos, kv, lo, hi) })
 	a.CProj.Forward(p, y, heads, T)
+}
+
+// forward1 is Forward for one token on several workers. c_attn is split
+// over rows of its weights into partial sums (see Linear.split); then each
+// worker adds up q, k and v of its own heads, attends, and multiplies its
+// heads' outputs by their rows of c_proj, so attention and c_proj run
+// without a barrier between them (and one worker can stream c_proj while
+// the other still attends). The head size is a multiple of 16, so a
+// range of heads is a range of rows the products can take.
+func (a *Attention) forward1(p *parallel.Pool, y, x []float32, pos int, kv *KV, qkv, heads []float32) {
+	C := a.CProj.W.Rows
+	HS := C / a.NHead
+	qs := a.CAttn.split(p, x[:C])
+	defer qs.free()
+	os := newSums(p.Ranges(a.NHead, 1), C)
+	defer os.free()
+	p.ForEach(a.NHead, 1, func(k, lo, hi int) {
+		for s := 0; s < 3*C; s += C { // q, k and v of heads lo..hi
+			qs.total(qkv, a.CAttn.B, s+lo*HS, s+hi*HS)
+		}
+		a.attend(heads, qkv, 1, pos, kv, lo, hi)
+		a.CProj.rows(os.part(k), heads, lo*HS, hi*HS)
+	})
+	os.total(y, a.CProj.B, 0, C)
 }
 
 // attendBuf is a worker's scratch, kept between calls: allocating it per
@@ -55,58 +84,54 @@ type attendBuf struct {
 
 var attendBufs = sync.Pool{New: func() any { return new(attendBuf) }}
 
-// attend stores the new keys and values and computes every head's output,
-// per head h and block of queries Q_h[tb, HS]:
+// attend stores the new keys and values of heads lo..hi and computes their
+// outputs, per head h and block of queries Q_h[tb, HS]:
 //
 //	S = scale·Q_h·K_h^T   [tb, n], n = keys up to the block's last query
 //	P = softmax(S)         row t over its keys 0..pos+t, the rest masked to 0
 //	O = P·V_h              [tb, HS], into heads at columns h*HS..
-func (a *Attention) attend(p *parallel.Pool, heads, qkv []float32, T, pos int, kv *KV) {
+func (a *Attention) attend(heads, qkv []float32, T, pos int, kv *KV, lo, hi int) {
 	C := a.CProj.W.Rows
-	NH := a.NHead
-	HS := C / NH
+	HS := C / a.NHead
 	P := len(kv.V) / C
 	N := pos + T
 	tbMax := min(T, queryBlock)
-	// Heads cost the same, so equal ranges of heads balance the workers.
-	p.For(NH, 1, func(lo, hi int) {
-		buf := attendBufs.Get().(*attendBuf)
-		defer attendBufs.Put(buf)
-		if need := tbMax*N + tbMax; len(buf.att) < need {
-			buf.att = make([]float32, need)
-		}
-		att, kt, v := buf.att, &buf.kt, &buf.v
-		inv := att[tbMax*N:]
-		for h := lo; h < hi; h++ {
-			a.store(kv, qkv, h, T, pos, C, HS)
-			for t0 := 0; t0 < T; t0 += tbMax {
-				tb := min(tbMax, T-t0)
-				n := pos + t0 + tb
-				s := att[:tb*n]
-				q := qkv[t0*3*C+h*HS:]
-				for j0 := 0; j0 < n; j0 += KTile {
-					b := (j0/KTile*a.NHead + h) * HS * KTile
-					*kt = kernels.Mat{Rows: HS, Cols: KTile, DType: kernels.F32, F32: kv.K[b : b+HS*KTile]}
-					kernels.MulT(s[j0:], n, q, 3*C, tb, kt, 0, min(KTile, n-j0))
-				}
-				for t := 0; t < tb; t++ {
-					row := s[t*n : (t+1)*n]
-					k := pos + t0 + t + 1
-					inv[t] = float32(1 / kernels.SoftmaxExp(row[:k], a.Scale))
-					clear(row[k:])
-				}
-				*v = kernels.Mat{Rows: n, Cols: HS, DType: kernels.F32, F32: kv.V[h*P*HS : (h*P+n)*HS]}
-				o := heads[t0*C+h*HS:]
-				kernels.MulT(o, C, s, n, tb, v, 0, HS)
-				for t := 0; t < tb; t++ {
-					ot := o[t*C : t*C+HS]
-					for i := range ot {
-						ot[i] *= inv[t]
-					}
+	buf := attendBufs.Get().(*attendBuf)
+	defer attendBufs.Put(buf)
+	if need := tbMax*N + tbMax; len(buf.att) < need {
+		buf.att = make([]float32, need)
+	}
+	att, kt, v := buf.att, &buf.kt, &buf.v
+	inv := att[tbMax*N:]
+	for h := lo; h < hi; h++ {
+		a.store(kv, qkv, h, T, pos, C, HS)
+		for t0 := 0; t0 < T; t0 += tbMax {
+			tb := min(tbMax, T-t0)
+			n := pos + t0 + tb
+			s := att[:tb*n]
+			q := qkv[t0*3*C+h*HS:]
+			for j0 := 0; j0 < n; j0 += KTile {
+				b := (j0/KTile*a.NHead + h) * HS * KTile
+				*kt = kernels.Mat{Rows: HS, Cols: KTile, DType: kernels.F32, F32: kv.K[b : b+HS*KTile]}
+				kernels.MulT(s[j0:], n, q, 3*C, tb, kt, 0, min(KTile, n-j0))
+			}
+			for t := 0; t < tb; t++ {
+				row := s[t*n : (t+1)*n]
+				k := pos + t0 + t + 1
+				inv[t] = float32(1 / kernels.SoftmaxExp(row[:k], a.Scale))
+				clear(row[k:])
+			}
+			*v = kernels.Mat{Rows: n, Cols: HS, DType: kernels.F32, F32: kv.V[h*P*HS : (h*P+n)*HS]}
+			o := heads[t0*C+h*HS:]
+			kernels.MulT(o, C, s, n, tb, v, 0, HS)
+			for t := 0; t < tb; t++ {
+				ot := o[t*C : t*C+HS]
+				for i := range ot {
+					ot[i] *= inv[t]
 				}
 			}
 		}
-	})
+	}
 }
 
 // store appends head h's keys and values of the T new tokens (from qkv)

@@ -28,7 +28,7 @@ func BenchmarkAttend(b *testing.B) {
 			defer p.Close()
 			b.ReportAllocs()
 			for b.Loop() {
-				a.attend(p, heads, qkv, 1, pos, kv)
+				p.For(NH, 1, func(lo, hi int) { a.attend(heads, qkv, 1, pos, kv, lo, hi) })
 			}
 		})
 	}

@@ -14,9 +14,6 @@ type Linear struct {
 	B []float32   // [out]
 }
 
-// partials holds the per-worker partial sums of split decode products.
-var partials = sync.Pool{New: func() any { return new([]float32) }}
-
 // Forward computes y[T, out] = x[T, in]·W + b.
 //
 // For T > 1 workers take column ranges, so each streams its own slice of W
@@ -43,25 +40,60 @@ func (l *Linear) Forward(p *parallel.Pool, y, x []float32, T int) {
 
 // forward1 is Forward for one token, split over rows of W.
 func (l *Linear) forward1(p *parallel.Pool, y, x []float32) {
-	in, out := l.W.Rows, l.W.Cols
-	bp := partials.Get().(*[]float32)
-	defer partials.Put(bp)
-	if need := (p.Threads() - 1) * out; len(*bp) < need {
-		*bp = make([]float32, need)
+	ps := l.split(p, x)
+	ps.total(y, l.B, 0, len(y))
+	ps.free()
+}
+
+// split computes the one-token product x·W as partial sums over ranges of
+// rows of W, one range per worker, leaving the sum to the caller (who may
+// take it a column range at a time).
+func (l *Linear) split(p *parallel.Pool, x []float32) *sums {
+	in := l.W.Rows
+	ps := newSums(p.Ranges(in, 16), l.W.Cols)
+	p.ForEach(in, 16, func(k, lo, hi int) { l.rows(ps.part(k), x, lo, hi) })
+	return ps
+}
+
+// rows computes dst[out] = x[lo:hi]·W[lo:hi, :], what rows lo..hi of W
+// contribute to the one-token product x·W.
+func (l *Linear) rows(dst, x []float32, lo, hi int) {
+	w := l.W.RowRange(lo, hi)
+	kernels.MulT(dst, l.W.Cols, x[lo:hi], hi-lo, 1, &w, 0, l.W.Cols)
+}
+
+// sums holds the partial sums of one-token products, one vector of out
+// floats per range of rows.
+type sums struct {
+	buf []float32
+	n   int
+	out int
+}
+
+var sumsPool = sync.Pool{New: func() any { return new(sums) }}
+
+func newSums(n, out int) *sums {
+	s := sumsPool.Get().(*sums)
+	if len(s.buf) < n*out {
+		s.buf = make([]float32, n*out)
 	}
-	buf := *bp
-	p.ForEach(in, 16, func(k, lo, hi int) {
-		dst := y // range 0 sums straight into y
-		if k > 0 {
-			dst = buf[(k-1)*out : k*out]
-		}
-		w := l.W.RowRange(lo, hi)
-		kernels.MulT(dst, out, x[lo:hi], hi-lo, 1, &w, 0, out)
-	})
-	for k := 1; k < min(p.Threads(), (in+15)/16); k++ { // the ranges ForEach made
-		kernels.Axpy(y, 1, buf[(k-1)*out:k*out])
+	s.n, s.out = n, out
+	return s
+}
+
+func (s *sums) part(k int) []float32 { return s.buf[k*s.out : (k+1)*s.out] }
+
+// total sets y[lo:hi] to the sum of the parts' columns lo..hi plus b[lo:hi]
+// (b may be nil).
+func (s *sums) total(y, b []float32, lo, hi int) {
+	y = y[lo:hi]
+	copy(y, s.part(0)[lo:hi])
+	for k := 1; k < s.n; k++ {
+		kernels.Axpy(y, 1, s.part(k)[lo:hi])
 	}
-	if l.B != nil {
-		kernels.Axpy(y, 1, l.B)
+	if b != nil {
+		kernels.Axpy(y, 1, b[lo:hi])
 	}
 }
+
+func (s *sums) free() { sumsPool.Put(s) }

@@ -16,10 +16,33 @@ type MLP struct {
 
 // Forward computes y[T, C] = MLP(x[T, C]) using hidden[T, I] as scratch.
 func (m *MLP) Forward(p *parallel.Pool, y, x, hidden []float32, T int) {
+	if T == 1 && p.Threads() > 1 {
+		m.forward1(p, y, x, hidden)
+		return
+	}
 	I := m.CFc.W.Cols
 	m.CFc.Forward(p, hidden, x, T)
 	p.For(T*I, 256, func(lo, hi int) { m.Act(hidden[lo:hi]) })
 	m.CProj.Forward(p, y, hidden, T)
+}
+
+// forward1 is Forward for one token on several workers. c_fc is split over
+// rows of its weights into partial sums (see Linear.split); then each
+// worker adds up a range of the hidden units, applies the activation to
+// them and multiplies them by their rows of c_proj, with no barrier
+// between the activation and c_proj.
+func (m *MLP) forward1(p *parallel.Pool, y, x, hidden []float32) {
+	I, C := m.CFc.W.Cols, m.CProj.W.Cols
+	hs := m.CFc.split(p, x[:m.CFc.W.Rows])
+	defer hs.free()
+	ys := newSums(p.Ranges(I, 16), C)
+	defer ys.free()
+	p.ForEach(I, 16, func(k, lo, hi int) {
+		hs.total(hidden, m.CFc.B, lo, hi)
+		m.Act(hidden[lo:hi])
+		m.CProj.rows(ys.part(k), hidden, lo, hi)
+	})
+	ys.total(y, m.CProj.B, 0, C)
 }
 
 // Activation returns the in-place function for a config's

@@ -134,11 +134,9 @@ func (p *Pool) For(n, align int, fn func(lo, hi int)) {
 // 0, up to Threads()-1), for callers that keep per-range partial results.
 // The calling goroutine runs range 0.
 func (p *Pool) ForEach(n, align int, fn func(k, lo, hi int)) {
-	if align < 1 {
-		align = 1
-	}
+	align = max(align, 1)
 	chunks := (n + align - 1) / align
-	workers := min(p.n, chunks)
+	workers := p.Ranges(n, align)
 	if workers <= 1 {
 		if n > 0 {
 			fn(0, 0, n)
@@ -154,6 +152,13 @@ func (p *Pool) ForEach(n, align int, fn func(k, lo, hi int)) {
 	}
 	fn(0, 0, bound(1))
 	p.wait()
+}
+
+// Ranges is the number of ranges ForEach(n, align, ...) runs: their
+// indices k are 0..Ranges-1.
+func (p *Pool) Ranges(n, align int) int {
+	align = max(align, 1)
+	return max(1, min(p.n, (n+align-1)/align))
 }
 
 // wait returns when every posted range has finished.

@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// TestForCoversOnce checks that every index is handed out exactly once and
-// that inner range bounds are multiples of align.
+// TestForCoversOnce checks that every index is handed out exactly once,
+// that inner range bounds are multiples of align, and that ForEach numbers
+// its ranges 0..Ranges-1, each once.
 func TestForCoversOnce(t *testing.T) {
 	for _, threads := range []int{1, 2, 3, 8} {
 		p := New(threads)
@@ -14,8 +15,10 @@ func TestForCoversOnce(t *testing.T) {
 			for _, align := range []int{0, 1, 16, 256} {
 				seen := make([]int32, n)
 				var calls atomic.Int32
-				p.For(n, align, func(lo, hi int) {
+				ks := make([]int32, threads)
+				p.ForEach(n, align, func(k, lo, hi int) {
 					calls.Add(1)
+					atomic.AddInt32(&ks[k], 1)
 					if lo >= hi {
 						t.Errorf("threads %d n %d align %d: empty range [%d, %d)", threads, n, align, lo, hi)
 					}
@@ -31,8 +34,17 @@ func TestForCoversOnce(t *testing.T) {
 						t.Fatalf("threads %d n %d align %d: index %d covered %d times", threads, n, align, i, c)
 					}
 				}
-				if int(calls.Load()) > threads {
-					t.Errorf("threads %d n %d: %d ranges", threads, n, calls.Load())
+				if n > 0 && int(calls.Load()) != p.Ranges(n, align) {
+					t.Errorf("threads %d n %d align %d: %d ranges, Ranges says %d", threads, n, align, calls.Load(), p.Ranges(n, align))
+				}
+				for k, c := range ks {
+					want := int32(0)
+					if n > 0 && k < p.Ranges(n, align) {
+						want = 1
+					}
+					if c != want {
+						t.Errorf("threads %d n %d align %d: range %d ran %d times, want %d", threads, n, align, k, c, want)
+					}
 				}
 			}
 		}
