@@ -187,7 +187,7 @@ func (s *simd) gemv1(y, x []float32, w *Mat, c0 int) {
 		n16 = n &^ (max(s.q8cols, 16) - 1)
 	}
 	if r4 == 0 || n16 == 0 {
-		addRows(y, x, w, 0, rows, c0)
+		s.addRows(y, x, w, 0, rows, c0)
 		return
 	}
 	s.gemv[d](&y[lo], &x[0], ptr(w, c0+lo), sc, r4, ldw, n16, c0+lo)
@@ -207,8 +207,8 @@ func (s *simd) gemv1(y, x []float32, w *Mat, c0 int) {
 		}
 		e = n
 	}
-	addRows(y[:e], x, w, r4, rows, c0)
-	addRows(y[e:], x, w, 0, rows, c0+e)
+	s.addRows(y[:e], x, w, r4, rows, c0)
+	s.addRows(y[e:], x, w, 0, rows, c0+e)
 }
 
 // alignCols returns how many elements of dtype d (F32, F16 or BF16) from p
@@ -225,13 +225,19 @@ func alignCols(p unsafe.Pointer, d DType) int {
 	return (chunk - mis) % chunk / es
 }
 
-// addRows computes y[j] += Σ_{i0≤i<i1} x[i]·W[i, c0+j]: the scalar tails.
-func addRows(y, x []float32, w *Mat, i0, i1, c0 int) {
+// addRows computes y[j] += Σ_{i0≤i<i1} x[i]·W[i, c0+j]: the rows left
+// over by the assembly (F32 rows, as attention's last rows of V, with the
+// vector axpy).
+func (s *simd) addRows(y, x []float32, w *Mat, i0, i1, c0 int) {
 	if len(y) == 0 {
 		return
 	}
 	for i := i0; i < i1; i++ {
 		xi, k := x[i], i*w.Cols+c0
+		if w.DType == F32 {
+			s.axpyS(y, xi, w.F32[k:k+len(y)])
+			continue
+		}
 		for j := range y {
 			y[j] += xi * elem(w, k+j)
 		}
