@@ -15,7 +15,9 @@ type Head struct {
 // Forward computes logits[T, V] from the final hidden states h[T, C].
 func (hd *Head) Forward(p *parallel.Pool, logits, h []float32, T int) {
 	V, C := hd.E.Rows, hd.E.Cols
-	p.For(V, 16, func(lo, hi int) {
+	// Many small chunks: each logit is one row's dot product, so any
+	// worker can take any rows and the faster core can take more.
+	p.ForChunks(V, 16, 64, func(lo, hi int) {
 		kernels.Mul(logits[lo:], V, h, C, T, &hd.E, lo, hi-lo)
 	})
 }

@@ -33,6 +33,7 @@ type Pool struct {
 	pending atomic.Int32 // ranges handed out and not yet finished
 	waiting atomic.Bool  // For is parked on done
 	done    chan struct{}
+	left    atomic.Uint64 // ForChunks: chunks not yet taken, first<<32 | end
 }
 
 type worker struct {
@@ -159,6 +160,59 @@ func (p *Pool) ForEach(n, align int, fn func(k, lo, hi int)) {
 func (p *Pool) Ranges(n, align int) int {
 	align = max(align, 1)
 	return max(1, min(p.n, (n+align-1)/align))
+}
+
+// ForChunks splits [0, n) into per·Threads() contiguous chunks (fewer if n
+// is small) whose bounds are multiples of align (except the last), runs fn
+// on each and waits. Unlike For it does not give each worker an equal
+// share: the calling goroutine takes chunks from the front, the other
+// workers from the back, each taking the next as soon as it is done, so a
+// worker on a slower core, or one that started late, takes fewer. (The
+// two cores of the machine this was written on differ by 20% in memory
+// bandwidth; with equal shares the faster one idled 20% of the
+// unembedding.) fn must not depend on which worker runs it: callers that
+// sum partial results should use ForEach, whose ranges are fixed, so the
+// sums come out the same on every run. Only one For, ForEach or ForChunks
+// may run on a pool at a time.
+func (p *Pool) ForChunks(n, align, per int, fn func(lo, hi int)) {
+	align = max(align, 1)
+	chunks := (n + align - 1) / align
+	nc := min(per*p.n, chunks)
+	if p.n == 1 || nc <= 1 {
+		if n > 0 {
+			fn(0, n)
+		}
+		return
+	}
+	bound := func(c int) int { return min(n, (chunks*c/nc)*align) }
+	p.left.Store(uint64(nc))
+	p.ForEach(p.n, 1, func(k, _, _ int) {
+		for {
+			c, ok := p.take(k == 0)
+			if !ok {
+				return
+			}
+			fn(bound(c), bound(c+1))
+		}
+	})
+}
+
+// take claims the first chunk left (front) or the last one.
+func (p *Pool) take(front bool) (int, bool) {
+	for {
+		s := p.left.Load()
+		first, end := s>>32, s&(1<<32-1)
+		if first >= end {
+			return 0, false
+		}
+		next, c := s+1<<32, first
+		if !front {
+			next, c = s-1, end-1
+		}
+		if p.left.CompareAndSwap(s, next) {
+			return int(c), true
+		}
+	}
 }
 
 // wait returns when every posted range has finished.

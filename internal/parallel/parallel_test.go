@@ -51,3 +51,32 @@ func TestForCoversOnce(t *testing.T) {
 		p.Close()
 	}
 }
+
+// TestForChunksCoversOnce checks that ForChunks hands out every index
+// exactly once, in ranges starting at multiples of align, whoever takes them.
+func TestForChunksCoversOnce(t *testing.T) {
+	for _, threads := range []int{1, 2, 3, 8} {
+		p := New(threads)
+		for _, n := range []int{0, 1, 15, 16, 17, 100, 1000, 50257} {
+			for _, align := range []int{0, 1, 16} {
+				for _, per := range []int{1, 4, 64} {
+					seen := make([]int32, n)
+					p.ForChunks(n, align, per, func(lo, hi int) {
+						if lo >= hi || (align > 1 && lo%align != 0) {
+							t.Errorf("threads %d n %d align %d per %d: range [%d, %d)", threads, n, align, per, lo, hi)
+						}
+						for i := lo; i < hi; i++ {
+							atomic.AddInt32(&seen[i], 1)
+						}
+					})
+					for i, c := range seen {
+						if c != 1 {
+							t.Fatalf("threads %d n %d align %d per %d: index %d covered %d times", threads, n, align, per, i, c)
+						}
+					}
+				}
+			}
+		}
+		p.Close()
+	}
+}
