@@ -284,7 +284,9 @@ TEXT ·gemvBF16AVX512(SB), NOSPLIT, $0-64
 // into y's two 16-column chunks, which stay in registers over the 8 rows
 // of a pass (a last pass of 4 rows takes rows%8 == 4). Q8 rows are short
 // (one byte per weight), so the prefetch runs a pass (8 rows) ahead.
-// Eight rows per pass instead of four: ~2.5% faster q8 decode. A pass's
+// Eight rows per pass instead of four: ~2.5% faster q8 decode. The
+// prefetch is issued on every other step, 64 bytes apart, so once per line
+// of each row: 0.5-1% less time per token than on every step. A pass's
 // rows are one group of 8 whose scales lie side by side (Mat.ScaleIndex),
 // so the scales stream in order with the weights.
 //
@@ -380,6 +382,8 @@ chunk8:
 	VCVTDQ2PS Z23, Z23
 	VFMADD231PS Z22, Z19, Z2
 	VFMADD231PS Z23, Z19, Z3
+	TESTQ $32, R11         // prefetch on every other step
+	JNZ   noprefetch
 	LEAQ (DX)(BX*4), DX
 	PREFETCHT0 (DX)
 	PREFETCHT0 (DX)(BX*1)
@@ -390,6 +394,7 @@ chunk8:
 	PREFETCHT0 (DX)(BX*1)
 	PREFETCHT0 (DX)(BX*2)
 	PREFETCHT0 (DX)(R9*1)
+noprefetch:
 	VADDPS  Z2, Z0, Z0
 	VADDPS  Z3, Z1, Z1
 	VMOVUPS Z0, (R10)
