@@ -27,8 +27,9 @@
 // short-row products, as if the lines fetched a pass early had left L1
 // before they were read; 1 KiB ahead they stream alike. Decode time per
 // token, alternating the two by token in one process: F16 -8% on 1 and 2
-// threads, BF16 -7%. 512 B and 2 KiB ahead were slower than 1 KiB; F32
-// 1 KiB or 4 KiB ahead was 3% slower than a pass ahead on 2 threads.
+// threads, BF16 -7%, when the VM read at 50+ GB/s; ~2% when it read at
+// ~35. 512 B and 2 KiB ahead were slower than 1 KiB; F32 1 KiB or 4 KiB
+// ahead was 3% slower than a pass ahead on 2 threads.
 //
 // Against the kernels before (no pipelining, F32 multiplying straight from
 // memory and prefetching every line), alternating every token in one
