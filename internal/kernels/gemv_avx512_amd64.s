@@ -73,6 +73,17 @@
 	MOVQ         DX, R11; \
 	MOVQ         R8, R12
 
+// PREFETCHROWS prefetches the lines at R13 and R15 in 4 rows from each.
+#define PREFETCHROWS \
+	PREFETCHT0 (R13); \
+	PREFETCHT0 (R13)(BX*1); \
+	PREFETCHT0 (R13)(BX*2); \
+	PREFETCHT0 (R13)(R9*1); \
+	PREFETCHT0 (R15); \
+	PREFETCHT0 (R15)(BX*1); \
+	PREFETCHT0 (R15)(BX*2); \
+	PREFETCHT0 (R15)(R9*1)
+
 // AHEADINIT sets AX, for PREFETCHAHEAD, to the distance from D bytes past
 // the end of a row (at this call's last column) to D bytes into the row 8
 // below: 8·ldw - max(n·es, D). (Rows shorter than D are prefetched a whole
@@ -95,29 +106,16 @@
 	CMPQ       R12, $(D/cb-2); \
 	CMOVQLE    R15, R13; \
 	LEAQ       (R13)(BX*4), R15; \
-	PREFETCHT0 (R13); \
-	PREFETCHT0 (R13)(BX*1); \
-	PREFETCHT0 (R13)(BX*2); \
-	PREFETCHT0 (R13)(R9*1); \
-	PREFETCHT0 (R15); \
-	PREFETCHT0 (R15)(BX*1); \
-	PREFETCHT0 (R15)(BX*2); \
-	PREFETCHT0 (R15)(R9*1)
+	PREFETCHROWS
 
-// PREFETCHPASS prefetches the current columns of rows i+8..i+15.
+// PREFETCHPASS prefetches the current columns of rows i+8..i+15; it needs
+// no setup (NOINIT).
 #define NOINIT
 #define PREFETCHPASS \
 	LEAQ       (R11)(BX*4), R14; \
 	LEAQ       (R14)(BX*4), R13; \
 	LEAQ       (R13)(BX*4), R15; \
-	PREFETCHT0 (R13); \
-	PREFETCHT0 (R13)(BX*1); \
-	PREFETCHT0 (R13)(BX*2); \
-	PREFETCHT0 (R13)(R9*1); \
-	PREFETCHT0 (R15); \
-	PREFETCHT0 (R15)(BX*1); \
-	PREFETCHT0 (R15)(BX*2); \
-	PREFETCHT0 (R15)(R9*1)
+	PREFETCHROWS
 
 #define NEXTPASS8 \
 	ADDQ $32, SI; \
