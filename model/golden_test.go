@@ -124,6 +124,34 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestDecodeRepeatable checks that decoding on several workers gives the
+// same logits, bit for bit, on every run: which worker takes which chunk
+// of a product may vary (parallel.ForChunks), the sums must not.
+func TestDecodeRepeatable(t *testing.T) {
+	m := openTiny(t, "f32", Options{})
+	decode := func() []float32 {
+		st := m.NewState(3)
+		defer st.Close()
+		var all []float32
+		for i := range 40 {
+			logits, err := st.Forward([]int{(i*37 + 5) % 300}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, logits...)
+		}
+		return all
+	}
+	want := decode()
+	for run := range 5 {
+		for i, v := range decode() {
+			if math.Float32bits(v) != math.Float32bits(want[i]) {
+				t.Fatalf("run %d: logit %d is %v, first run %v", run+2, i, v, want[i])
+			}
+		}
+	}
+}
+
 func TestContextAndVocabErrors(t *testing.T) {
 	m := openTiny(t, "f32", Options{})
 	st := m.NewState(1)
