@@ -26,27 +26,30 @@ func init() {
 
 // benchReport is the --json output. Speeds are means over the repetitions.
 type benchReport struct {
-	Model            string  `json:"model"`
-	DType            string  `json:"dtype"`
-	Kernels          string  `json:"kernels"`
-	Threads          int     `json:"threads"`
-	PromptTokens     int     `json:"prompt_tokens"`
-	DecodeTokens     int     `json:"decode_tokens"`
-	Reps             int     `json:"reps"`
-	LoadMS           float64 `json:"load_ms"`
-	PrefillPerSec    float64 `json:"prefill_tokens_per_s"`
-	PrefillStddev    float64 `json:"prefill_tokens_per_s_stddev"`
-	DecodePerSec     float64 `json:"decode_tokens_per_s"`
-	DecodeStddev     float64 `json:"decode_tokens_per_s_stddev"`
-	BytesPerToken    int64   `json:"bytes_per_decoded_token"`
-	BandwidthGBs     float64 `json:"bandwidth_gb_per_s"`
-	BandwidthStddev  float64 `json:"bandwidth_gb_per_s_stddev"`
-	WeightReadGBs    float64 `json:"weight_read_gb_per_s"`
-	DecodeLimit      float64 `json:"decode_limit_tokens_per_s"`
-	DecodeMemoryFrac float64 `json:"decode_memory_fraction"`
-	DecodeFracStddev float64 `json:"decode_memory_fraction_stddev"`
-	KVCacheMB        float64 `json:"kv_cache_mb"`
-	PeakRSSMB        float64 `json:"peak_rss_mb,omitempty"`
+	Model           string  `json:"model"`
+	DType           string  `json:"dtype"`
+	Kernels         string  `json:"kernels"`
+	Threads         int     `json:"threads"`
+	PromptTokens    int     `json:"prompt_tokens"`
+	DecodeTokens    int     `json:"decode_tokens"`
+	Reps            int     `json:"reps"`
+	LoadMS          float64 `json:"load_ms"`
+	PrefillPerSec   float64 `json:"prefill_tokens_per_s"`
+	PrefillStddev   float64 `json:"prefill_tokens_per_s_stddev"`
+	DecodePerSec    float64 `json:"decode_tokens_per_s"`
+	DecodeStddev    float64 `json:"decode_tokens_per_s_stddev"`
+	BytesPerToken   int64   `json:"bytes_per_decoded_token"`
+	BandwidthGBs    float64 `json:"bandwidth_gb_per_s"`
+	BandwidthStddev float64 `json:"bandwidth_gb_per_s_stddev"`
+	WeightReadGBs   float64 `json:"weight_read_gb_per_s"`
+	// DecodeInPlaceFrac is decode against WeightReadGBs, measured
+	// between the same segments as DecodeMemoryFrac.
+	DecodeInPlaceFrac float64 `json:"decode_weight_read_fraction"`
+	DecodeLimit       float64 `json:"decode_limit_tokens_per_s"`
+	DecodeMemoryFrac  float64 `json:"decode_memory_fraction"`
+	DecodeFracStddev  float64 `json:"decode_memory_fraction_stddev"`
+	KVCacheMB         float64 `json:"kv_cache_mb"`
+	PeakRSSMB         float64 `json:"peak_rss_mb,omitempty"`
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -146,12 +149,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	// bandwidth is measured before and after every segment, and a
 	// segment's limit is set by the mean of the two. A repetition's
 	// fraction is the time its tokens would take at their limits over the
-	// time they took; the meter's own time is not counted.
+	// time they took; the meter's own time is not counted. The weights are
+	// read in place at the same moments, for the same fraction against
+	// that rate.
 	seg := min(*n, max(4, int(warm/4)))
-	meter := newBandwidthMeter(*threads)
-	var pre, dec, bws, fracs []float64
-	bw := meter.measure()
-	bws = append(bws, bw)
+	meter := newBandwidthMeter(*threads, weightViews(m))
+	var pre, dec, bws, fracs, wrs, wfracs []float64
+	bw, wr := meter.measure(), meter.inPlace()
+	bws, wrs = append(bws, bw), append(wrs, wr)
 	for range *reps {
 		st.Truncate(0)
 		t0 := time.Now()
@@ -161,7 +166,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		pre = append(pre, float64(*p)/time.Since(t0).Seconds())
 
 		reset()
-		var took, atLimit float64 // seconds
+		var took, atLimit, atInPlace float64 // seconds
 		for done := 0; done < *n; {
 			k := min(seg, *n-done)
 			meter.settle()
@@ -172,14 +177,16 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 				}
 			}
 			took += time.Since(t0).Seconds()
-			after := meter.measure()
-			bws = append(bws, after)
+			after, wafter := meter.measure(), meter.inPlace()
+			bws, wrs = append(bws, after), append(wrs, wafter)
 			atLimit += float64(k) * float64(r.BytesPerToken) / ((bw + after) / 2 * 1e9)
-			bw = after
+			atInPlace += float64(k) * float64(r.BytesPerToken) / ((wr + wafter) / 2 * 1e9)
+			bw, wr = after, wafter
 			done += k
 		}
 		dec = append(dec, float64(*n)/took)
 		fracs = append(fracs, atLimit/took)
+		wfracs = append(wfracs, atInPlace/took)
 	}
 	meter.close()
 	r.PrefillPerSec, r.PrefillStddev = meanStd(pre)
@@ -187,7 +194,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	r.BandwidthGBs, r.BandwidthStddev = meanStd(bws)
 	r.DecodeMemoryFrac, r.DecodeFracStddev = meanStd(fracs)
 	r.DecodeLimit = r.DecodePerSec / r.DecodeMemoryFrac
-	r.WeightReadGBs = weightBandwidth(m, *threads)
+	r.WeightReadGBs, _ = meanStd(wrs)
+	r.DecodeInPlaceFrac, _ = meanStd(wfracs)
 
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -200,7 +208,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("tg%d", *n), r.DecodePerSec, r.DecodeStddev)
 	fmt.Fprintf(stdout, "memory read bandwidth %.1f ± %.1f GB/s; %.1f MB per decoded token; limit %.1f tokens/s; decode at %.0f%% ± %.0f%% of the limit\n",
 		r.BandwidthGBs, r.BandwidthStddev, float64(r.BytesPerToken)/1e6, r.DecodeLimit, 100*r.DecodeMemoryFrac, 100*r.DecodeFracStddev)
-	fmt.Fprintf(stdout, "reading the weights where they live (no arithmetic) runs at %.1f GB/s\n", r.WeightReadGBs)
+	fmt.Fprintf(stdout, "reading the weights where they live, a matrix at a time (no arithmetic), runs at %.1f GB/s; decode at %.0f%% of that\n", r.WeightReadGBs, 100*r.DecodeInPlaceFrac)
 	if r.PeakRSSMB > 0 {
 		fmt.Fprintf(stdout, "peak resident memory %.0f MB (KV cache %.0f MB)\n", r.PeakRSSMB, r.KVCacheMB)
 	}
@@ -246,10 +254,11 @@ func meanStd(x []float64) (mean, sd float64) {
 // from 4 KiB pages the same buffer reads ~5% slower here.
 type bandwidthMeter struct {
 	buf  []float32
+	mats [][]float32 // the model's weight matrices, for inPlace
 	pool *parallel.Pool
 }
 
-func newBandwidthMeter(threads int) *bandwidthMeter {
+func newBandwidthMeter(threads int, mats [][]float32) *bandwidthMeter {
 	const size = 256 << 20
 	b := hugepages.Bytes(size)
 	buf := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), size/4)
@@ -257,7 +266,7 @@ func newBandwidthMeter(threads int) *bandwidthMeter {
 		buf[i] = 1
 	}
 	hugepages.Collapse(b)
-	return &bandwidthMeter{buf: buf, pool: parallel.New(threads)}
+	return &bandwidthMeter{buf: buf, mats: mats, pool: parallel.New(threads)}
 }
 
 // measure returns the read bandwidth in GB/s.
@@ -271,6 +280,22 @@ func (b *bandwidthMeter) measure() float64 {
 	return best
 }
 
+// inPlace returns the rate, in GB/s, at which the workers read the model's
+// weight matrices where they live, one matrix after another as decode does
+// (one pass: a large model's takes tens of milliseconds), with the same
+// Dot kernel. Set against measure's fresh buffer it separates the cost of
+// where the weights live, and of taking them a matrix at a time, from the
+// cost of the products.
+func (b *bandwidthMeter) inPlace() float64 {
+	var bytes int
+	t0 := time.Now()
+	for _, w := range b.mats {
+		b.pool.For(len(w), 4096, func(lo, hi int) { kernels.Dot(w[lo:hi], w[lo:hi]) })
+		bytes += 4 * len(w)
+	}
+	return float64(bytes) / time.Since(t0).Seconds() / 1e9
+}
+
 // settle waits until the meter's idle workers have stopped spinning, so
 // they take no core from the products measured next.
 func (b *bandwidthMeter) settle() { time.Sleep(parallel.SpinFor + time.Millisecond) }
@@ -280,12 +305,10 @@ func (b *bandwidthMeter) close() {
 	b.buf = nil
 }
 
-// weightBandwidth is the rate at which threads workers read the model's
-// weight matrices in place (memory-mapped or on the heap), best of three
-// passes, with the same Dot kernel. Set against readBandwidth's fresh
-// buffer it separates the cost of where the weights live from the cost of
-// the products.
-func weightBandwidth(m *model.Model, threads int) float64 {
+// weightViews returns the model's weight matrices where they live
+// (memory-mapped or on the heap) as float32 slices starting at a 64-byte
+// boundary, for bandwidthMeter.inPlace to read.
+func weightViews(m *model.Model) [][]float32 {
 	var bufs [][]float32
 	add := func(w *kernels.Mat) {
 		var p unsafe.Pointer
@@ -316,19 +339,7 @@ func weightBandwidth(m *model.Model, threads int) float64 {
 			add(w)
 		}
 	}
-	pool := parallel.New(threads)
-	defer pool.Close()
-	best := 0.0
-	for range 3 {
-		var bytes int
-		t0 := time.Now()
-		for _, b := range bufs {
-			pool.For(len(b), 4096, func(lo, hi int) { kernels.Dot(b[lo:hi], b[lo:hi]) })
-			bytes += 4 * len(b)
-		}
-		best = max(best, float64(bytes)/time.Since(t0).Seconds()/1e9)
-	}
-	return best
+	return bufs
 }
 
 func init() {
