@@ -62,16 +62,16 @@ func (a *Attention) forward1(p *parallel.Pool, y, x []float32, pos int, kv *KV, 
 	HS := C / a.NHead
 	qs := a.CAttn.split(p, x[:C])
 	defer qs.free()
-	os := newSums(p.Ranges(a.NHead, 1), C)
-	defer os.free()
+	ys := newSums(p.Ranges(a.NHead, 1), C)
+	defer ys.free()
 	p.ForEach(a.NHead, 1, func(k, lo, hi int) {
 		for s := 0; s < 3*C; s += C { // q, k and v of heads lo..hi
 			qs.total(qkv, a.CAttn.B, s+lo*HS, s+hi*HS)
 		}
 		a.attend(heads, qkv, 1, pos, kv, lo, hi)
-		a.CProj.rows(os.part(k), heads, lo*HS, hi*HS)
+		a.CProj.rows(ys.part(k), heads, lo*HS, hi*HS)
 	})
-	os.total(y, a.CProj.B, 0, C)
+	ys.total(y, a.CProj.B, 0, C)
 }
 
 // attendBuf is a worker's scratch, kept between calls: allocating it per
