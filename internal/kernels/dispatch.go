@@ -12,10 +12,11 @@ type impl struct {
 	axpy func(y []float32, alpha float32, x []float32)
 	gelu func(x []float32)
 	// expSum sets x[i] = exp(x[i]·scale - shift) and returns Σ x[i] (float64).
-	expSum func(x []float32, scale, shift float64) float64
+	expSum    func(x []float32, scale, shift float64) float64
+	layerNorm func(y, x, g, b []float32, eps float32)
 }
 
-var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric}
+var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric}
 
 // impls lists the families this CPU can run, in increasing order of speed.
 var impls = append([]impl{generic}, archImpls()...)

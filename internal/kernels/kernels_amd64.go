@@ -50,6 +50,9 @@ var avx512 = simd{
 	axpy:      axpyAVX512,
 	gelu:      geluAVX512,
 	expSum:    expSumAVX512,
+	lnSum:     lnSumAVX512,
+	lnSqDev:   lnSqDevAVX512,
+	lnApply:   lnApplyAVX512,
 }
 
 // dotAVX2 and dotAVX512 return
@@ -207,3 +210,16 @@ func geluAVX512(x *float32, n int)
 //
 //go:noescape
 func expSumAVX512(x *float32, n int, scale, shift float64) float64
+
+// lnSumAVX512, lnSqDevAVX512 and lnApplyAVX512 are LayerNorm's three
+// passes (see simd.layerNormS) over n floats, n a multiple of 16: Σ x[i]
+// and Σ (x[i] - mean)² in float64, then y[i] = (x[i] - m)·s·w[i] + b[i].
+//
+//go:noescape
+func lnSumAVX512(x *float32, n int) float64
+
+//go:noescape
+func lnSqDevAVX512(x *float32, n int, mean float64) float64
+
+//go:noescape
+func lnApplyAVX512(y, x, w, b *float32, n int, m, s float32)

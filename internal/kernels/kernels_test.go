@@ -501,6 +501,47 @@ func TestGELU(t *testing.T) {
 	})
 }
 
+// TestLayerNorm checks every variant against LayerNorm evaluated in
+// float64, on vectors with a large common offset (where a float32 mean or
+// variance would lose the digits that matter), at lengths around the
+// vector width and at slice offsets that misalign them, with guards
+// around y.
+func TestLayerNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	const n = 1603
+	x, g, b := randVec(rng, n+1), randVec(rng, n+1), randVec(rng, n+1)
+	for i := range x {
+		x[i] += 30
+	}
+	forEachVariant(t, func(t *testing.T) {
+		for _, off := range []int{0, 1} {
+			for _, m := range []int{1, 7, 15, 16, 17, 31, 48, 100, 768, n} {
+				xs, gs, bs := x[off:off+m], g[off:off+m], b[off:off+m]
+				all, y := guarded(m, off)
+				const eps = 1e-5
+				LayerNorm(y, xs, gs, bs, eps)
+				checkGuards(t, all, off, m, func(int) bool { return true })
+				var mean, ss float64
+				for _, v := range xs {
+					mean += float64(v)
+				}
+				mean /= float64(m)
+				for _, v := range xs {
+					ss += (float64(v) - mean) * (float64(v) - mean)
+				}
+				inv := 1 / math.Sqrt(ss/float64(m)+eps)
+				for i, got := range y {
+					want := (float64(xs[i])-mean)*inv*float64(gs[i]) + float64(bs[i])
+					scale := math.Abs((float64(xs[i])-mean)*inv*float64(gs[i])) + math.Abs(float64(bs[i]))
+					if d := math.Abs(float64(got) - want); d > 1e-5*scale+1e-6 || math.IsNaN(float64(got)) {
+						t.Fatalf("off=%d len=%d: y[%d] = %v, want %v", off, m, i, got, want)
+					}
+				}
+			}
+		}
+	})
+}
+
 func TestSoftmaxExp(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	const n = 1031

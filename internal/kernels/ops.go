@@ -5,7 +5,11 @@ import "math"
 // LayerNorm computes y = (x - mean) / sqrt(var + eps) * g + b over one vector.
 // Mean and variance are accumulated in float64: a row of large activations
 // otherwise loses the digits that decide the reference match.
-func LayerNorm(y, x, g, b []float32, eps float32) {
+func LayerNorm(y, x, g, b []float32, eps float32) { cur.layerNorm(y, x, g, b, eps) }
+
+// layerNormGeneric is LayerNorm in Go: two passes in float64 for the mean
+// and the variance, then one in float32.
+func layerNormGeneric(y, x, g, b []float32, eps float32) {
 	var sum float64
 	for _, v := range x {
 		sum += float64(v)

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"unsafe"
 )
@@ -41,6 +42,11 @@ type simd struct {
 	// expSum sets x[i] = exp(x[i]·scale - shift) for n%8 == 0 and returns
 	// the float64 sum; nil: use expSumGeneric.
 	expSum func(x *float32, n int, scale, shift float64) float64
+	// lnSum, lnSqDev and lnApply are LayerNorm's passes over n%16 == 0
+	// floats (see layerNormS); nil: use layerNormGeneric.
+	lnSum   func(x *float32, n int) float64
+	lnSqDev func(x *float32, n int, mean float64) float64
+	lnApply func(y, x, w, b *float32, n int, m, s float32)
 }
 
 const (
@@ -49,7 +55,7 @@ const (
 )
 
 func (s *simd) impl(name string) impl {
-	return impl{name: name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS}
+	return impl{name: name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS, layerNorm: s.layerNormS}
 }
 
 func (s *simd) dotS(a, b []float32) float32 {
@@ -78,6 +84,33 @@ func (s *simd) expSumS(x []float32, scale, shift float64) float64 {
 		}
 	}
 	return sum + expSumGeneric(x[m:], scale, shift)
+}
+
+// layerNormS is layerNormGeneric with its three passes over the first
+// n&^15 elements in assembly, the rest in Go.
+func (s *simd) layerNormS(y, x, g, b []float32, eps float32) {
+	n := len(x)
+	m := n &^ 15
+	if s.lnSum == nil || m == 0 {
+		layerNormGeneric(y, x, g, b, eps)
+		return
+	}
+	_, _, _ = y[n-1], g[n-1], b[n-1]
+	sum := s.lnSum(&x[0], m)
+	for _, v := range x[m:] {
+		sum += float64(v)
+	}
+	mean := sum / float64(n)
+	ss := s.lnSqDev(&x[0], m, mean)
+	for _, v := range x[m:] {
+		d := float64(v) - mean
+		ss += d * d
+	}
+	mf, sf := float32(mean), float32(1/math.Sqrt(ss/float64(n)+float64(eps)))
+	s.lnApply(&y[0], &x[0], &g[0], &b[0], m, mf, sf)
+	for i := m; i < n; i++ {
+		y[i] = (x[i]-mf)*sf*g[i] + b[i]
+	}
 }
 
 func (s *simd) axpyS(y []float32, alpha float32, x []float32) {
