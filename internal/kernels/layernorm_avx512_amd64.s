@@ -6,6 +6,16 @@
 // each chunk of 16 floats is widened to two vectors of 8 doubles. n is a
 // multiple of 16 in all three.
 
+// SUMPD leaves in X0 the sum of the 16 doubles in Z0 and Z1.
+#define SUMPD \
+	VADDPD        Z1, Z0, Z0; \
+	VEXTRACTF64X4 $1, Z0, Y1; \
+	VADDPD        Y1, Y0, Y0; \
+	VEXTRACTF128  $1, Y0, X1; \
+	VADDPD        X1, X0, X0; \
+	VHADDPD       X0, X0, X0; \
+	VZEROUPPER
+
 // func lnSumAVX512(x *float32, n int) float64
 // returns Σ x[i].
 TEXT ·lnSumAVX512(SB), NOSPLIT, $0-24
@@ -26,14 +36,8 @@ loop:
 	JNZ       loop
 
 reduce:
-	VADDPD        Z1, Z0, Z0
-	VEXTRACTF64X4 $1, Z0, Y1
-	VADDPD        Y1, Y0, Y0
-	VEXTRACTF128  $1, Y0, X1
-	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	VZEROUPPER
-	MOVSD         X0, ret+16(FP)
+	SUMPD
+	MOVSD X0, ret+16(FP)
 	RET
 
 // func lnSqDevAVX512(x *float32, n int, mean float64) float64
@@ -59,14 +63,8 @@ loop:
 	JNZ         loop
 
 reduce:
-	VADDPD        Z1, Z0, Z0
-	VEXTRACTF64X4 $1, Z0, Y1
-	VADDPD        Y1, Y0, Y0
-	VEXTRACTF128  $1, Y0, X1
-	VADDPD        X1, X0, X0
-	VHADDPD       X0, X0, X0
-	VZEROUPPER
-	MOVSD         X0, ret+24(FP)
+	SUMPD
+	MOVSD X0, ret+24(FP)
 	RET
 
 // func lnApplyAVX512(y, x, w, b *float32, n int, m, s float32)
