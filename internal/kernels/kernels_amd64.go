@@ -25,15 +25,18 @@ func archImpls() []impl {
 }
 
 var avx2 = simd{
-	gemv:   [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int){gemvF32AVX2, gemvF16AVX2, gemvBF16AVX2, gemvQ8AVX2},
-	rowdot: [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int){rowdotF32AVX2, rowdotF16AVX2, rowdotBF16AVX2, rowdotQ8AVX2},
-	gemm:   gemm6x16AVX2,
-	nr:     16,
-	cvtF16: cvtF16AVX2,
-	cvtBF:  cvtBF16AVX2,
-	cvtQ8:  cvtQ8AVX2,
-	dot:    dotAVX2,
-	axpy:   axpyAVX2,
+	gemv:    [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int){gemvF32AVX2, gemvF16AVX2, gemvBF16AVX2, gemvQ8AVX2},
+	rowdot:  [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int){rowdotF32AVX2, rowdotF16AVX2, rowdotBF16AVX2, rowdotQ8AVX2},
+	gemm:    gemm6x16AVX2,
+	nr:      16,
+	cvtF16:  cvtF16AVX2,
+	cvtBF:   cvtBF16AVX2,
+	cvtQ8:   cvtQ8AVX2,
+	dot:     dotAVX2,
+	axpy:    axpyAVX2,
+	lnSum:   lnSumAVX2,
+	lnSqDev: lnSqDevAVX2,
+	lnApply: lnApplyAVX2,
 }
 
 var avx512 = simd{
@@ -211,10 +214,19 @@ func geluAVX512(x *float32, n int)
 //go:noescape
 func expSumAVX512(x *float32, n int, scale, shift float64) float64
 
-// lnSumAVX512, lnSqDevAVX512 and lnApplyAVX512 are LayerNorm's three
-// passes (see simd.layerNormS) over n floats, n a multiple of 16: Σ x[i]
-// and Σ (x[i] - mean)² in float64, then y[i] = (x[i] - m)·s·w[i] + b[i].
+// The ln* kernels are LayerNorm's three passes (see simd.layerNormS)
+// over n floats, n a multiple of 16 (AVX2: 8): Σ x[i] and
+// Σ (x[i] - mean)² in float64, then y[i] = (x[i] - m)·s·w[i] + b[i].
 //
+//go:noescape
+func lnSumAVX2(x *float32, n int) float64
+
+//go:noescape
+func lnSqDevAVX2(x *float32, n int, mean float64) float64
+
+//go:noescape
+func lnApplyAVX2(y, x, w, b *float32, n int, m, s float32)
+
 //go:noescape
 func lnSumAVX512(x *float32, n int) float64
 
