@@ -34,6 +34,7 @@ var avx2 = simd{
 	cvtQ8:   cvtQ8AVX2,
 	dot:     dotAVX2,
 	axpy:    axpyAVX2,
+	gelu:    geluAVX2,
 	lnSum:   lnSumAVX2,
 	lnSqDev: lnSqDevAVX2,
 	lnApply: lnApplyAVX2,
@@ -196,12 +197,16 @@ func cvtBF16AVX2(dst *float32, src *uint16, n int)
 //go:noescape
 func cvtQ8AVX2(dst *float32, q *int8, s *float32, j0, n int)
 
-// geluAVX512 applies GELU in place to n (a multiple of 8) values, in float64:
+// geluAVX2 and geluAVX512 apply GELU in place to n (a multiple of 8)
+// values, in float64:
 //
 //	for i := 0; i < n; i++ { x[i] = x[i] / (1 + exp(-2·√(2/π)·(x[i] + 0.044715·x[i]³))) }
 //
 // which equals 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
 //
+//go:noescape
+func geluAVX2(x *float32, n int)
+
 //go:noescape
 func geluAVX512(x *float32, n int)
 
