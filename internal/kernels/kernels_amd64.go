@@ -35,6 +35,7 @@ var avx2 = simd{
 	dot:     dotAVX2,
 	axpy:    axpyAVX2,
 	gelu:    geluAVX2,
+	expSum:  expSumAVX2,
 	lnSum:   lnSumAVX2,
 	lnSqDev: lnSqDevAVX2,
 	lnApply: lnApplyAVX2,
@@ -210,12 +211,15 @@ func geluAVX2(x *float32, n int)
 //go:noescape
 func geluAVX512(x *float32, n int)
 
-// expSumAVX512 computes, for n a multiple of 8, in float64:
+// expSumAVX2 and expSumAVX512 compute, for n a multiple of 8, in float64:
 //
 //	for i := 0; i < n; i++ { e := exp(float64(x[i])*scale - shift); x[i] = float32(e); sum += e }
 //
 // with the exponent clamped to [-88, 88].
 //
+//go:noescape
+func expSumAVX2(x *float32, n int, scale, shift float64) float64
+
 //go:noescape
 func expSumAVX512(x *float32, n int, scale, shift float64) float64
 
