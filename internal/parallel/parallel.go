@@ -133,7 +133,13 @@ func (p *Pool) For(n, align int, fn func(lo, hi int)) {
 
 // ForEach is For with the index k of each range (0 for the one starting at
 // 0, up to Threads()-1), for callers that keep per-range partial results.
-// The calling goroutine runs range 0.
+//
+// The calling goroutine runs the last range. Which one it takes is not
+// neutral on the machine this was written on: taking the last, it waited
+// 20-25% less for the other worker at the end of each product, and decode
+// took 1-3% less time per token (alternating the two by token in one
+// process; F32, BF16 and int8 gained as much or nothing). Which worker runs
+// a range does not change what the range computes.
 func (p *Pool) ForEach(n, align int, fn func(k, lo, hi int)) {
 	align = max(align, 1)
 	chunks := (n + align - 1) / align
@@ -146,12 +152,13 @@ func (p *Pool) ForEach(n, align int, fn func(k, lo, hi int)) {
 	}
 	bound := func(k int) int { return min(n, (chunks*k/workers)*align) }
 	p.pending.Store(int32(workers - 1))
-	for k := 1; k < workers; k++ {
-		w := p.workers[k-1]
+	last := workers - 1
+	for k := range last {
+		w := p.workers[k]
 		w.fn, w.k, w.lo, w.hi = fn, k, bound(k), bound(k+1)
 		w.post()
 	}
-	fn(0, 0, bound(1))
+	fn(last, bound(last), n)
 	p.wait()
 }
 
@@ -165,8 +172,8 @@ func (p *Pool) Ranges(n, align int) int {
 // ForChunks splits [0, n) into per·Threads() contiguous chunks (fewer if n
 // is small) whose bounds are multiples of align (except the last), runs fn
 // on each and waits. Unlike For it does not give each worker an equal
-// share: the calling goroutine takes chunks from the front, the other
-// workers from the back, each taking the next as soon as it is done, so a
+// share: the calling goroutine takes chunks from the back, the other
+// workers from the front, each taking the next as soon as it is done, so a
 // worker on a slower core, or one that started late, takes fewer. (The
 // two cores of the machine this was written on differ by 20% in memory
 // bandwidth; with equal shares the faster one idled 20% of the
@@ -188,7 +195,7 @@ func (p *Pool) ForChunks(n, align, per int, fn func(lo, hi int)) {
 	p.left.Store(uint64(nc))
 	p.ForEach(p.n, 1, func(k, _, _ int) {
 		for {
-			c, ok := p.take(k == 0)
+			c, ok := p.take(k != p.n-1)
 			if !ok {
 				return
 			}
