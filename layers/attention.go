@@ -69,7 +69,7 @@ func (a *Attention) forward1(p *parallel.Pool, y, x []float32, pos int, kv *KV, 
 			qs.total(qkv, a.CAttn.B, s+lo*HS, s+hi*HS)
 		}
 		a.attend(heads, qkv, 1, pos, kv, lo, hi)
-		a.CProj.rows(ys.part(k), heads, lo*HS, hi*HS)
+		a.CProj.rows(ys, k, heads, lo*HS, hi*HS)
 	})
 	ys.total(y, a.CProj.B, 0, C)
 }

@@ -51,23 +51,27 @@ func (l *Linear) forward1(p *parallel.Pool, y, x []float32) {
 func (l *Linear) split(p *parallel.Pool, x []float32) *sums {
 	in := l.W.Rows
 	ps := newSums(p.Ranges(in, 16), l.W.Cols)
-	p.ForEach(in, 16, func(k, lo, hi int) { l.rows(ps.part(k), x, lo, hi) })
+	p.ForEach(in, 16, func(k, lo, hi int) { l.rows(ps, k, x, lo, hi) })
 	return ps
 }
 
-// rows computes dst[out] = x[lo:hi]·W[lo:hi, :], what rows lo..hi of W
+// rows sets part k of ps to x[lo:hi]·W[lo:hi, :], what rows lo..hi of W
 // contribute to the one-token product x·W.
-func (l *Linear) rows(dst, x []float32, lo, hi int) {
-	w := l.W.RowRange(lo, hi)
-	kernels.MulT(dst, l.W.Cols, x[lo:hi], hi-lo, 1, &w, 0, l.W.Cols)
+func (l *Linear) rows(ps *sums, k int, x []float32, lo, hi int) {
+	w := &ps.views[k]
+	*w = l.W.RowRange(lo, hi)
+	kernels.MulT(ps.part(k), l.W.Cols, x[lo:hi], hi-lo, 1, w, 0, l.W.Cols)
 }
 
 // sums holds the partial sums of one-token products, one vector of out
-// floats per range of rows.
+// floats per range of rows, and the rows' views of W that computed them
+// (a Mat handed to a kernel escapes to the heap: kept here, it is not
+// allocated on every product).
 type sums struct {
-	buf []float32
-	n   int
-	out int
+	buf   []float32
+	views []kernels.Mat
+	n     int
+	out   int
 }
 
 var sumsPool = sync.Pool{New: func() any { return new(sums) }}
@@ -76,6 +80,9 @@ func newSums(n, out int) *sums {
 	s := sumsPool.Get().(*sums)
 	if len(s.buf) < n*out {
 		s.buf = make([]float32, n*out)
+	}
+	if len(s.views) < n {
+		s.views = make([]kernels.Mat, n)
 	}
 	s.n, s.out = n, out
 	return s

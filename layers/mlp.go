@@ -40,7 +40,7 @@ func (m *MLP) forward1(p *parallel.Pool, y, x, hidden []float32) {
 	p.ForEach(I, 16, func(k, lo, hi int) {
 		hs.total(hidden, m.CFc.B, lo, hi)
 		m.Act(hidden[lo:hi])
-		m.CProj.rows(ys.part(k), hidden, lo, hi)
+		m.CProj.rows(ys, k, hidden, lo, hi)
 	})
 	ys.total(y, m.CProj.B, 0, C)
 }

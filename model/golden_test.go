@@ -217,3 +217,32 @@ func TestQuantized8(t *testing.T) {
 		t.Errorf("q8 logit error %.3g of max |logit| exceeds 5%%", worst)
 	}
 }
+
+// TestDecodeAllocs bounds what one decoded token allocates on two workers:
+// the closures handed to the pool (four per block and the head's), not an
+// object per product. A kernel's scratch or a Mat view passed through the
+// kernel table escapes to the heap; such an allocation per product, come
+// back, fails this.
+func TestDecodeAllocs(t *testing.T) {
+	m := openTiny(t, "f32", Options{})
+	st := m.NewState(2)
+	defer st.Close()
+	i := 0
+	step := func() {
+		if st.Pos() == m.Config.NPositions {
+			st.Truncate(0)
+		}
+		if _, err := st.Forward([]int{i % 300}, false); err != nil {
+			t.Fatal(err)
+		}
+		i++
+	}
+	for range 8 { // the pools' buffers
+		step()
+	}
+	got := testing.AllocsPerRun(100, step)
+	if limit := float64(4*m.Config.NLayer + 8); got > limit {
+		t.Errorf("decode allocates %.1f objects per token on 2 workers, want at most %.0f", got, limit)
+	}
+	t.Logf("%.1f allocations per token, %d layers", got, m.Config.NLayer)
+}

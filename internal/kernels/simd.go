@@ -196,8 +196,11 @@ func (s *simd) mulT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c
 // Loads that straddle cache lines cost ~40% of the streaming rate, and
 // safetensors data is rarely 64-byte aligned. So when every row starts at
 // the same misalignment, the main call starts at the first aligned column
-// and the partial chunks at either end are taken by one 16-column call
-// each into a scratch y, of which only the missing columns are kept.
+// and the partial chunks at either end are taken first by one 16-column
+// call each, straight into y; the columns of theirs that the main call
+// covers too are then cleared, so it adds them once. (A scratch y on the
+// stack would escape to the heap through the kernel table: an allocation
+// per product.)
 func (s *simd) gemv1(y, x []float32, w *Mat, c0 int) {
 	n := len(y)
 	clear(y)
@@ -223,21 +226,17 @@ func (s *simd) gemv1(y, x []float32, w *Mat, c0 int) {
 		s.addRows(y, x, w, 0, rows, c0)
 		return
 	}
-	s.gemv[d](&y[lo], &x[0], ptr(w, c0+lo), sc, r4, ldw, n16, c0+lo)
 	e := lo + n16 // columns [0, e) have rows [0, r4)
 	if lo > 0 {
-		var tmp [16]float32
-		s.gemv[d](&tmp[0], &x[0], ptr(w, c0), nil, r4, ldw, 16, c0)
-		for j := range lo {
-			y[j] += tmp[j]
-		}
+		s.gemv[d](&y[0], &x[0], ptr(w, c0), nil, r4, ldw, 16, c0)
+		clear(y[lo:16])
 	}
+	if e < n && d != Q8 { // n >= 32 if lo > 0, so the two ends do not meet
+		s.gemv[d](&y[n-16], &x[0], ptr(w, c0+n-16), nil, r4, ldw, 16, c0+n-16)
+		clear(y[n-16 : e])
+	}
+	s.gemv[d](&y[lo], &x[0], ptr(w, c0+lo), sc, r4, ldw, n16, c0+lo)
 	if e < n && d != Q8 {
-		var tmp [16]float32
-		s.gemv[d](&tmp[0], &x[0], ptr(w, c0+n-16), nil, r4, ldw, 16, c0+n-16)
-		for j := e; j < n; j++ {
-			y[j] += tmp[j-(n-16)]
-		}
 		e = n
 	}
 	s.addRows(y[:e], x, w, r4, rows, c0)
