@@ -224,6 +224,9 @@ func TestQuantized8(t *testing.T) {
 // kernel table escapes to the heap; such an allocation per product, come
 // back, fails this.
 func TestDecodeAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops buffers at random under the race detector")
+	}
 	m := openTiny(t, "f32", Options{})
 	st := m.NewState(2)
 	defer st.Close()

@@ -8,31 +8,52 @@ import "math"
 //
 // the Conv1D product: W is stored [in, out], x holds T rows of length in.
 func mulTGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
-	row := make([]float32, n)
 	for t := 0; t < T; t++ {
-		yt := y[t*ldy : t*ldy+n]
-		clear(yt)
-		for i := 0; i < w.Rows; i++ {
-			xi := x[t*ldx+i]
-			rowRange(row, w, i, c0)
-			for j := range yt {
-				yt[j] += xi * row[j]
+		clear(y[t*ldy : t*ldy+n])
+	}
+	// A block of a row at a time, converted once for all T tokens, in a
+	// buffer on the stack (decode calls this for every product).
+	var row [genericBlock]float32
+	for i := 0; i < w.Rows; i++ {
+		for j0 := 0; j0 < n; j0 += len(row) {
+			r := row[:min(len(row), n-j0)]
+			rowRange(r, w, i, c0+j0)
+			for t := 0; t < T; t++ {
+				xi, yt := x[t*ldx+i], y[t*ldy+j0:t*ldy+j0+len(r)]
+				for j := range yt {
+					yt[j] += xi * r[j]
+				}
 			}
 		}
 	}
 }
+
+// genericBlock is how many elements of a row of W the portable products
+// convert at a time.
+const genericBlock = 256
 
 // mulGeneric computes, for t < T and r < n,
 //
 //	y[t*ldy+r] = Σ_j W[r0+r, j] · x[t*ldx+j]   (j < W.Cols)
 //
 // the product with a [out, in] matrix such as the tied embedding (logits = E·h).
+// Each sum is taken in order of j, carried in y from one block to the next.
 func mulGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int) {
-	row := make([]float32, w.Cols)
+	var row [genericBlock]float32
 	for r := 0; r < n; r++ {
-		rowRange(row, w, r0+r, 0)
 		for t := 0; t < T; t++ {
-			y[t*ldy+r] = dotGeneric(row, x[t*ldx:t*ldx+w.Cols])
+			y[t*ldy+r] = 0
+		}
+		for j0 := 0; j0 < w.Cols; j0 += len(row) {
+			b := row[:min(len(row), w.Cols-j0)]
+			rowRange(b, w, r0+r, j0)
+			for t := 0; t < T; t++ {
+				s, xt := y[t*ldy+r], x[t*ldx+j0:t*ldx+j0+len(b)]
+				for j, v := range b {
+					s += v * xt[j]
+				}
+				y[t*ldy+r] = s
+			}
 		}
 	}
 }
