@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gpt2go/gpt2/internal/kernels"
+	"github.com/gpt2go/gpt2/internal/testmodel"
 	"github.com/gpt2go/gpt2/sampling"
 	"github.com/gpt2go/gpt2/weights"
 )
@@ -227,25 +229,39 @@ func TestDecodeAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops buffers at random under the race detector")
 	}
-	m := openTiny(t, "f32", Options{})
-	st := m.NewState(2)
-	defer st.Close()
-	i := 0
-	step := func() {
-		if st.Pos() == m.Config.NPositions {
-			st.Truncate(0)
-		}
-		if _, err := st.Forward([]int{i % 300}, false); err != nil {
+	// testmodel's widths are multiples of 32, so with q8 every matrix,
+	// the unembedding included, is int8.
+	ck, err := testmodel.Checkpoint(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q8 := range []bool{false, true} {
+		m, err := New(ck, Options{Quantize8: q8})
+		if err != nil {
 			t.Fatal(err)
 		}
-		i++
+		if q8 && m.Head.E.DType != kernels.Q8 {
+			t.Fatalf("q8: the unembedding is %v", m.Head.E.DType)
+		}
+		st := m.NewState(2)
+		defer st.Close()
+		i := 0
+		step := func() {
+			if st.Pos() == m.Config.NPositions {
+				st.Truncate(0)
+			}
+			if _, err := st.Forward([]int{i % m.Config.VocabSize}, false); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		}
+		for range 8 { // the pools' buffers
+			step()
+		}
+		got := testing.AllocsPerRun(100, step)
+		if limit := float64(4*m.Config.NLayer + 8); got > limit {
+			t.Errorf("q8 %v: decode allocates %.1f objects per token on 2 workers, want at most %.0f", q8, got, limit)
+		}
+		t.Logf("q8 %v: %.1f allocations per token, %d layers", q8, got, m.Config.NLayer)
 	}
-	for range 8 { // the pools' buffers
-		step()
-	}
-	got := testing.AllocsPerRun(100, step)
-	if limit := float64(4*m.Config.NLayer + 8); got > limit {
-		t.Errorf("decode allocates %.1f objects per token on 2 workers, want at most %.0f", got, limit)
-	}
-	t.Logf("%.1f allocations per token, %d layers", got, m.Config.NLayer)
 }

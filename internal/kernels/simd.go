@@ -420,8 +420,19 @@ func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0
 	if tail {
 		e = C
 	}
-	var out, outH, outT [4]float32
-	var xh, xt [16]float32
+	// The partial chunks' x, zeroed outside the columns they add, come
+	// from xPool: arrays on the stack would escape to the heap through the
+	// kernel table, an allocation per call. The main rowdot writes straight
+	// into y, after the chunks' sums are kept in h and tl.
+	var xh, xt []float32
+	if lo > 0 || tail {
+		bp := xPool.Get().(*[]float32)
+		defer xPool.Put(bp)
+		if cap(*bp) < 32 {
+			*bp = make([]float32, 32)
+		}
+		xh, xt = (*bp)[:16], (*bp)[16:32]
+	}
 	// Blocks of 64 rows (at most 192 KiB of F32 for C=768) stay in L2
 	// while every token's logits are taken from them.
 	const rb = 64
@@ -430,8 +441,9 @@ func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0
 		for t := 0; t < T; t++ {
 			xr := x[t*ldx : t*ldx+C]
 			yt := y[t*ldy : t*ldy+n]
-			if m > 0 {
-				xh, xt = [16]float32{}, [16]float32{}
+			if lo > 0 || tail {
+				clear(xh)
+				clear(xt)
 				copy(xh[:lo], xr)
 				if tail {
 					copy(xt[16-(C-lo-m):], xr[lo+m:])
@@ -441,19 +453,22 @@ func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0
 			if m > 0 {
 				for ; r+4 <= b1; r += 4 {
 					k := (r0 + r) * C
+					var h, tl [4]float32
+					if lo > 0 {
+						s.rowdot[d](&yt[r], &xh[0], ptr(w, k), nil, ldw, 16)
+						h = [4]float32(yt[r : r+4])
+					}
+					if tail {
+						s.rowdot[d](&yt[r], &xt[0], ptr(w, k+C-16), nil, ldw, 16)
+						tl = [4]float32(yt[r : r+4])
+					}
 					var sc *float32
 					if d == Q8 {
 						sc = &w.Scale[w.ScaleIndex(r0+r, 0)]
 					}
-					s.rowdot[d](&out[0], &xr[lo], ptr(w, k+lo), sc, ldw, m)
-					if lo > 0 {
-						s.rowdot[d](&outH[0], &xh[0], ptr(w, k), nil, ldw, 16)
-					}
-					if tail {
-						s.rowdot[d](&outT[0], &xt[0], ptr(w, k+C-16), nil, ldw, 16)
-					}
-					for q := range out {
-						yt[r+q] = out[q] + outH[q] + outT[q] + dotRow(w, r0+r+q, e, xr)
+					s.rowdot[d](&yt[r], &xr[lo], ptr(w, k+lo), sc, ldw, m)
+					for q := range 4 {
+						yt[r+q] = yt[r+q] + h[q] + tl[q] + dotRow(w, r0+r+q, e, xr)
 					}
 				}
 			}
