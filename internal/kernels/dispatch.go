@@ -14,9 +14,11 @@ type impl struct {
 	// expSum sets x[i] = exp(x[i]·scale - shift) and returns Σ x[i] (float64).
 	expSum    func(x []float32, scale, shift float64) float64
 	layerNorm func(y, x, g, b []float32, eps float32)
+	// quantRow is quantGeneric: row i of w to Q8.
+	quantRow func(dst []int8, scale []float32, w *Mat, i int, buf []float32) int
 }
 
-var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric}
+var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric, quantRow: quantGeneric}
 
 // impls lists the families this CPU can run, in increasing order of speed.
 var impls = append([]impl{generic}, archImpls()...)

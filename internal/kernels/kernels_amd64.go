@@ -58,6 +58,7 @@ var avx512 = simd{
 	lnSum:     lnSumAVX512,
 	lnSqDev:   lnSqDevAVX512,
 	lnApply:   lnApplyAVX512,
+	quant:     quantRowAVX512,
 }
 
 // dotAVX2 and dotAVX512 return
@@ -244,3 +245,8 @@ func lnSqDevAVX512(x *float32, n int, mean float64) float64
 
 //go:noescape
 func lnApplyAVX512(y, x, w, b *float32, n int, m, s float32)
+
+// quantRowAVX512 quantizes a row of blocks·32 floats, as quantRowGeneric.
+//
+//go:noescape
+func quantRowAVX512(dst *int8, scale *float32, src *float32, blocks int) int

@@ -392,6 +392,67 @@ func TestChoose(t *testing.T) {
 	t.Logf("kernels: %s (available: %d families)", Name(), len(impls))
 }
 
+// TestQuantizeVariants quantizes the same matrices with every kernel
+// family: the values and scales must be those of the portable code, bit
+// for bit, ties (x/scale = k+0.5, rounded away from zero), zero blocks,
+// -0 and subnormals included, and a NaN or ±Inf must be reported at the
+// same place.
+func TestQuantizeVariants(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const rows, cols = 13, 96
+	special := randMat(rng, rows, cols, F32)
+	r0 := special.F32[:cols]
+	for j := range 32 { // block 0: scale 1, ties at ±k.5
+		r0[j] = float32(j%8) - 3.5
+	}
+	r0[31] = 127
+	clear(r0[32:64]) // block 1: zeros
+	r0[40] = float32(math.Copysign(0, -1))
+	r0[64] = 1e-40 // block 2: subnormals
+	r0[65] = -3e-39
+	mats := []Mat{special, randMat(rng, rows, cols, F16), randMat(rng, rows, cols, BF16)}
+	bad := randMat(rng, rows, cols, F32)
+	bad.F32[5*cols+70] = float32(math.NaN())
+	bad.F32[7*cols+3] = float32(math.Inf(-1))
+
+	type result struct {
+		q   Mat
+		err string
+	}
+	quantize := func() []result {
+		var out []result
+		for _, w := range append(mats, bad) {
+			q, err := Quantize(&w, nil, nil)
+			r := result{q: q}
+			if err != nil {
+				r.err = err.Error()
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	restore, _ := setLevel("generic")
+	want := quantize()
+	restore()
+	if want[len(want)-1].err == "" {
+		t.Fatal("a NaN was quantized without an error")
+	}
+	for _, name := range variants {
+		restore, ok := setLevel(name)
+		if !ok {
+			continue
+		}
+		got := quantize()
+		restore()
+		for k := range got {
+			g, w := got[k], want[k]
+			if g.err != w.err || !slices.Equal(g.q.Q, w.q.Q) || !slices.Equal(g.q.Scale, w.q.Scale) {
+				t.Errorf("%s: matrix %d quantizes differently from the portable code (error %q, want %q)", name, k, g.err, w.err)
+			}
+		}
+	}
+}
+
 func TestQuantize(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	const rows, cols = 21, 64 // rows not a multiple of 8: a padded scale group

@@ -52,37 +52,55 @@ func Quantize(w *Mat, dst []int8, scale []float32) (Mat, error) {
 	q := Mat{Rows: w.Rows, Cols: w.Cols, DType: Q8, Q: dst[:n:n], Scale: scale[:ns:ns]}
 	row := make([]float32, w.Cols)
 	for i := range w.Rows {
-		rowRange(row, w, i, 0)
-		for j0 := 0; j0 < w.Cols; j0 += QBlock {
-			blk := row[j0 : j0+QBlock]
-			amax := float32(0)
-			for j, v := range blk {
-				if v-v != 0 { // NaN or ±Inf
-					return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: non-finite value at (%d, %d)", w.Rows, w.Cols, i, j0+j)
-				}
-				if a := abs32(v); a > amax { // not max(): its NaN and ±0 rules cost 3x here
-					amax = a
-				}
-			}
-			scale := amax / 127
-			q.Scale[q.ScaleIndex(i, j0)] = scale
-			if scale == 0 {
-				continue // q stays 0
-			}
-			dst := q.Q[i*w.Cols+j0 : i*w.Cols+j0+QBlock]
-			inv := 1 / scale
-			for j, v := range blk {
-				// v·inv is within an ulp of v/scale. Adding ±0.5 by the
-				// sign, without a branch (signs are random: a branch cost
-				// ~4 ns per weight in mispredictions), then truncating
-				// rounds half away from zero, as math.Round.
-				r := v * inv
-				r += math.Float32frombits(math.Float32bits(r)&(1<<31) | math.Float32bits(0.5))
-				dst[j] = int8(max(-127, min(127, int32(r))))
-			}
+		k := i * w.Cols
+		if j := cur.quantRow(q.Q[k:k+w.Cols], q.Scale[q.ScaleIndex(i, 0):], w, i, row); j >= 0 {
+			return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: non-finite value at (%d, %d)", w.Rows, w.Cols, i, j)
 		}
 	}
 	return q, nil
+}
+
+// quantGeneric quantizes row i of w into dst (its Cols values) and
+// scale[b·qGroup] (block b's scale; a row's scales lie a group apart, see
+// Mat.ScaleIndex), converting the row into buf first. It returns the
+// column of the first NaN or ±Inf, or -1.
+func quantGeneric(dst []int8, scale []float32, w *Mat, i int, buf []float32) int {
+	rowRange(buf, w, i, 0)
+	return quantRowGeneric(dst, scale, buf)
+}
+
+// quantRowGeneric is quantGeneric once the row is float32.
+func quantRowGeneric(dst []int8, scale []float32, row []float32) int {
+	for j0 := 0; j0 < len(row); j0 += QBlock {
+		blk := row[j0 : j0+QBlock]
+		amax := float32(0)
+		for j, v := range blk {
+			if v-v != 0 { // NaN or ±Inf
+				return j0 + j
+			}
+			if a := abs32(v); a > amax { // not max(): its NaN and ±0 rules cost 3x here
+				amax = a
+			}
+		}
+		s := amax / 127
+		scale[j0/QBlock*qGroup] = s
+		q := dst[j0 : j0+QBlock]
+		if s == 0 {
+			clear(q)
+			continue
+		}
+		inv := 1 / s
+		for j, v := range blk {
+			// v·inv is within an ulp of v/scale. Adding ±0.5 by the
+			// sign, without a branch (signs are random: a branch cost
+			// ~4 ns per weight in mispredictions), then truncating
+			// rounds half away from zero, as math.Round.
+			r := v * inv
+			r += math.Float32frombits(math.Float32bits(r)&(1<<31) | math.Float32bits(0.5))
+			q[j] = int8(max(-127, min(127, int32(r))))
+		}
+	}
+	return -1
 }
 
 func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
