@@ -39,6 +39,7 @@ var avx2 = simd{
 	lnSum:   lnSumAVX2,
 	lnSqDev: lnSqDevAVX2,
 	lnApply: lnApplyAVX2,
+	quant:   quantRowAVX2,
 }
 
 var avx512 = simd{
@@ -246,7 +247,11 @@ func lnSqDevAVX512(x *float32, n int, mean float64) float64
 //go:noescape
 func lnApplyAVX512(y, x, w, b *float32, n int, m, s float32)
 
-// quantRowAVX512 quantizes a row of blocks·32 floats, as quantRowGeneric.
+// quantRowAVX2 and quantRowAVX512 quantize a row of blocks·32 floats, as
+// quantRowGeneric, and return the first block holding a NaN or ±Inf, or -1.
 //
+//go:noescape
+func quantRowAVX2(dst *int8, scale *float32, src *float32, blocks int) int
+
 //go:noescape
 func quantRowAVX512(dst *int8, scale *float32, src *float32, blocks int) int
