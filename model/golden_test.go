@@ -265,3 +265,59 @@ func TestDecodeAllocs(t *testing.T) {
 		t.Logf("q8 %v: %.1f allocations per token, %d layers", q8, got, m.Config.NLayer)
 	}
 }
+
+// TestDecodeMatchesPrefill checks, past the tiny reference models' 64
+// positions (the key tiles hold 64 positions each), that decoding token by
+// token gives the logits that one prefill of the same tokens gives, on one
+// and two workers, after a prefill that ends inside a tile.
+func TestDecodeMatchesPrefill(t *testing.T) {
+	const n = 300
+	ck, err := testmodel.Checkpoint(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(ck, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = (i*131 + 7) % m.Config.VocabSize
+	}
+	V := m.Config.VocabSize
+	st := m.NewState(1)
+	want, err := st.Forward(ids, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = slices.Clone(want)
+	st.Close()
+	for _, threads := range []int{1, 2} {
+		st := m.NewState(threads)
+		const pre = 70
+		got, err := st.Forward(ids[:pre], true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = slices.Clone(got)
+		for _, id := range ids[pre:] {
+			logits, err := st.Forward([]int{id}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, logits...)
+		}
+		st.Close()
+		for p := range n {
+			w, g := want[p*V:(p+1)*V], got[p*V:(p+1)*V]
+			var top, diff float64
+			for i := range w {
+				top = max(top, math.Abs(float64(w[i])))
+				diff = max(diff, math.Abs(float64(g[i]-w[i])))
+			}
+			if diff > 1e-5*top {
+				t.Fatalf("%d threads, position %d: logits differ from the prefill's by %.3g (max |logit| %.3g)", threads, p, diff, top)
+			}
+		}
+	}
+}
