@@ -40,9 +40,15 @@ const queryBlock = 128
 // positions pos..pos+T-1, after storing their keys and values in kv.
 // qkv[T, 3C] and heads[T, C] are scratch.
 func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV, qkv, heads []float32) {
-	if T == 1 && p.Threads() > 1 && (a.CProj.W.Rows/a.NHead)%16 == 0 {
-		a.forward1(p, y, x, pos, kv, qkv, heads)
-		return
+	if HS := a.CProj.W.Rows / a.NHead; T == 1 && p.Threads() > 1 {
+		switch {
+		case a.CAttn.splitRows() && a.CProj.splitRows() && HS%16 == 0:
+			a.forward1(p, y, x, pos, kv, qkv, heads)
+			return
+		case !a.CAttn.splitRows() && HS%16 == 0:
+			a.forward1Cols(p, y, x, pos, kv, qkv, heads)
+			return
+		}
 	}
 	a.CAttn.Forward(p, qkv, x, T)
 	// Heads cost the same, so equal ranges of heads balance the workers.
@@ -55,8 +61,8 @@ func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV
 // worker adds up q, k and v of its own heads, attends, and multiplies its
 // heads' outputs by their rows of c_proj, so attention and c_proj run
 // without a barrier between them (and one worker can stream c_proj while
-// the other still attends). The head size is a multiple of 16, so a
-// range of heads is a range of rows the products can take.
+// the other still attends). The head size is a multiple of 16, so a range
+// of heads is a range of rows the products can take.
 func (a *Attention) forward1(p *parallel.Pool, y, x []float32, pos int, kv *KV, qkv, heads []float32) {
 	C := a.CProj.W.Rows
 	HS := C / a.NHead
@@ -72,6 +78,22 @@ func (a *Attention) forward1(p *parallel.Pool, y, x []float32, pos int, kv *KV, 
 		a.CProj.rows(ys, k, heads, lo*HS, hi*HS)
 	})
 	ys.total(y, a.CProj.B, 0, C)
+}
+
+// forward1Cols is forward1 for int8 weights, which are split by columns
+// (see Linear.splitRows): each worker computes q, k and v of its own heads,
+// three ranges of c_attn's columns, and attends them with no barrier
+// between; c_proj then takes ranges of its columns.
+func (a *Attention) forward1Cols(p *parallel.Pool, y, x []float32, pos int, kv *KV, qkv, heads []float32) {
+	C := a.CProj.W.Rows
+	HS := C / a.NHead
+	p.ForEach(a.NHead, 1, func(_, lo, hi int) {
+		for s := 0; s < 3*C; s += C {
+			a.CAttn.cols(qkv, x, 1, s+lo*HS, s+hi*HS)
+		}
+		a.attend(heads, qkv, 1, pos, kv, lo, hi)
+	})
+	a.CProj.Forward(p, y, heads, 1)
 }
 
 // attendBuf is a worker's scratch, kept between calls: allocating it per

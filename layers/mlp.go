@@ -16,13 +16,19 @@ type MLP struct {
 
 // Forward computes y[T, C] = MLP(x[T, C]) using hidden[T, I] as scratch.
 func (m *MLP) Forward(p *parallel.Pool, y, x, hidden []float32, T int) {
-	if T == 1 && p.Threads() > 1 {
+	if T == 1 && p.Threads() > 1 && m.CFc.splitRows() {
 		m.forward1(p, y, x, hidden)
 		return
 	}
+	// Workers take ranges of hidden units, each applying the activation
+	// to the units it computed.
 	I := m.CFc.W.Cols
-	m.CFc.Forward(p, hidden, x, T)
-	p.For(T*I, 256, func(lo, hi int) { m.Act(hidden[lo:hi]) })
+	p.For(I, 16, func(lo, hi int) {
+		m.CFc.cols(hidden, x, T, lo, hi)
+		for t := 0; t < T; t++ {
+			m.Act(hidden[t*I+lo : t*I+hi])
+		}
+	})
 	m.CProj.Forward(p, y, hidden, T)
 }
 
@@ -35,9 +41,10 @@ func (m *MLP) forward1(p *parallel.Pool, y, x, hidden []float32) {
 	I, C := m.CFc.W.Cols, m.CProj.W.Cols
 	hs := m.CFc.split(p, x[:m.CFc.W.Rows])
 	defer hs.free()
-	ys := newSums(p.Ranges(I, 16), C)
+	align := m.CProj.rowAlign()
+	ys := newSums(p.Ranges(I, align), C)
 	defer ys.free()
-	p.ForEach(I, 16, func(k, lo, hi int) {
+	p.ForEach(I, align, func(k, lo, hi int) {
 		hs.total(hidden, m.CFc.B, lo, hi)
 		m.Act(hidden[lo:hi])
 		m.CProj.rows(ys, k, hidden, lo, hi)

@@ -105,41 +105,48 @@ func New(ck *weights.Checkpoint, opt Options) (*Model, error) {
 // pages (see internal/hugepages): most matrices are smaller than one.
 func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 	type job struct {
-		name string
-		w    *kernels.Mat
+		name   string
+		w      *kernels.Mat
+		forMul bool // the unembedding: Mul, summing over its columns
 	}
 	var jobs []job
 	for i := range m.Blocks {
 		b, pre := &m.Blocks[i], fmt.Sprintf("h.%d.", i)
-		jobs = append(jobs, job{pre + "attn.c_attn.weight", &b.Attn.CAttn.W}, job{pre + "attn.c_proj.weight", &b.Attn.CProj.W},
-			job{pre + "mlp.c_fc.weight", &b.MLP.CFc.W}, job{pre + "mlp.c_proj.weight", &b.MLP.CProj.W})
+		jobs = append(jobs, job{pre + "attn.c_attn.weight", &b.Attn.CAttn.W, false}, job{pre + "attn.c_proj.weight", &b.Attn.CProj.W, false},
+			job{pre + "mlp.c_fc.weight", &b.MLP.CFc.W, false}, job{pre + "mlp.c_proj.weight", &b.MLP.CProj.W, false})
 	}
 	if tied {
-		jobs = append(jobs, job{"wte.weight", &m.Embed.WTE})
+		jobs = append(jobs, job{"wte.weight", &m.Embed.WTE, true})
 	} else {
-		jobs = append(jobs, job{"lm_head.weight", &m.Head.E})
+		jobs = append(jobs, job{"lm_head.weight", &m.Head.E, true})
 	}
 	// Each matrix, and each matrix's scales, starts on a cache line of a
 	// shared allocation in 2 MiB pages. (The scales in 4 KiB pages cost
 	// decode 0.3-2.4%.)
-	size := func(w *kernels.Mat) int { return (w.Rows*w.Cols + 63) &^ 63 }
-	ssize := func(w *kernels.Mat) int { return (kernels.ScaleLen(w.Rows, w.Cols) + 15) &^ 15 }
+	lens := func(j job) (q, s int, ok bool) {
+		K, N := j.w.Rows, j.w.Cols
+		if j.forMul {
+			K, N = N, K
+		}
+		q, s = kernels.QLen(K, N)
+		return (q + 63) &^ 63, (s + 31) &^ 31, K%kernels.QBlock == 0
+	}
 	total, stotal := 0, 0
 	for _, j := range jobs {
-		if j.w.Cols%kernels.QBlock == 0 {
-			total += size(j.w)
-			stotal += ssize(j.w)
+		if q, s, ok := lens(j); ok {
+			total += q
+			stotal += s
 		}
 	}
-	arena := hugepages.Int8(total)
-	sb := hugepages.Bytes(4 * stotal)
-	sarena := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(sb))), stotal)
-	dst := make([][]int8, len(jobs))
-	sdst := make([][]float32, len(jobs))
+	arena := hugepages.Bytes(total)
+	sb := hugepages.Bytes(2 * stotal)
+	sarena := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(sb))), stotal)
+	dst := make([][]byte, len(jobs))
+	sdst := make([][]uint16, len(jobs))
 	for k, off, soff := 0, 0, 0; k < len(jobs); k++ {
-		if w := jobs[k].w; w.Cols%kernels.QBlock == 0 {
-			dst[k], off = arena[off:off+w.Rows*w.Cols], off+size(w)
-			sdst[k], soff = sarena[soff:soff+ssize(w)], soff+ssize(w)
+		if q, s, ok := lens(jobs[k]); ok {
+			dst[k], off = arena[off:off+q], off+q
+			sdst[k], soff = sarena[soff:soff+s], soff+s
 		}
 	}
 	var next atomic.Int64
@@ -150,7 +157,7 @@ func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 				if dst[k] == nil {
 					continue
 				}
-				if q, err := kernels.Quantize(jobs[k].w, dst[k], sdst[k]); err == nil {
+				if q, err := kernels.Quantize(jobs[k].w, jobs[k].forMul, dst[k], sdst[k]); err == nil {
 					*jobs[k].w = q
 					ck.Release(jobs[k].name)
 				}
@@ -158,7 +165,7 @@ func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 		})
 	}
 	wg.Wait()
-	hugepages.Collapse(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(arena))), len(arena)))
+	hugepages.Collapse(arena)
 	hugepages.Collapse(sb)
 	if tied {
 		m.Head.E = m.Embed.WTE

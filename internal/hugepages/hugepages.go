@@ -27,12 +27,6 @@ func Bytes(n int) []byte {
 	return b
 }
 
-// Int8 is Bytes for int8 values.
-func Int8(n int) []int8 {
-	b := Bytes(n)
-	return unsafe.Slice((*int8)(unsafe.Pointer(unsafe.SliceData(b))), len(b))
-}
-
 // Collapse asks the kernel (Linux) to move the whole 2 MiB stretches of b,
 // already written, into 2 MiB pages now: memory that was reused from the
 // heap had its 4 KiB pages before Bytes could ask for large ones.

@@ -26,8 +26,5 @@ func TestBytes(t *testing.T) {
 				t.Fatalf("Bytes(%d)[%d] changed to %d by Collapse", n, i, b[i])
 			}
 		}
-		if q := Int8(n); len(q) != n {
-			t.Fatalf("Int8(%d) has length %d", n, len(q))
-		}
 	}
 }

@@ -60,18 +60,21 @@ func streamMats(rows, cols int, d DType) []Mat {
 				p.U16[i] = uint16(rng.Uint32())&0x83ff | 0x3800 // |v| in [0.5, 1)
 			}
 		case Q8:
-			p.Q = make([]int8, n)
-			p.Scale = make([]float32, n/QBlock)
+			p.Q = make([]byte, n)
+			p.Scale = make([]uint16, n/QBlock)
 			for i := range p.Q {
-				p.Q[i] = int8(rng.Uint32())
+				p.Q[i] = byte(1 + rng.IntN(255))
 			}
 			for i := range p.Scale {
-				p.Scale[i] = 1.0 / 127
+				p.Scale[i] = 0x2000 // 2^-7
 			}
 		}
 		pools[d] = p
 	}
 	size := rows * cols
+	if d == Q8 {
+		size, _ = QLen(rows, cols)
+	}
 	var ms []Mat
 	for k := 0; (k+1)*size <= p.Cols; k++ {
 		m := Mat{Rows: rows, Cols: cols, DType: d}
@@ -138,6 +141,10 @@ func BenchmarkMul(b *testing.B) {
 			for _, T := range []int{1, 4} {
 				b.Run(fmt.Sprintf("%v/%dx%d/T=%d", d, V, C, T), func(b *testing.B) {
 					w := benchMat(V, C, d)
+					if d == Q8 {
+						q := randQ8(rand.New(rand.NewPCG(V, C)), V, C, true)
+						w = &q
+					}
 					x := randVec(rand.New(rand.NewPCG(1, 1)), T*C)
 					y := make([]float32, T*V)
 					if T == 1 {

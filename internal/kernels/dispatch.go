@@ -14,11 +14,19 @@ type impl struct {
 	// expSum sets x[i] = exp(x[i]·scale - shift) and returns Σ x[i] (float64).
 	expSum    func(x []float32, scale, shift float64) float64
 	layerNorm func(y, x, g, b []float32, eps float32)
-	// quantRow is quantGeneric: row i of w to Q8.
-	quantRow func(dst []int8, scale []float32, w *Mat, i int, buf []float32) int
+	// convert writes len(dst) elements of w from row-major index k on
+	// into dst as float32 (w not Q8).
+	convert func(dst []float32, w *Mat, k int)
+	// quantTile is quantTileGeneric, reporting only whether it succeeded.
+	quantTile func(dst []byte, scale []uint16, src []float32, ld int) bool
 }
 
-var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric, quantRow: quantGeneric}
+var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric, convert: convertGeneric, quantTile: quantTileOK}
+
+func quantTileOK(dst []byte, scale []uint16, src []float32, ld int) bool {
+	k, _ := quantTileGeneric(dst, scale, src, ld)
+	return k < 0
+}
 
 // impls lists the families this CPU can run, in increasing order of speed.
 var impls = append([]impl{generic}, archImpls()...)

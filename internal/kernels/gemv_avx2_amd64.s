@@ -8,19 +8,18 @@
 // for the scheme and its measurements.
 //
 // Registers: DI y, SI x (8 per pass), DX row i, CX rows left, BX ldw,
-// R9 3*ldw, R8 16-column chunks (Q8: the end column), R10 y chunk, R11
-// and R14 the chunk in rows i and i+4, R13 and R15 rows i+8 and i+12
-// (prefetch; Q8: R13 the block's scales), R12 count (Q8: column), AX
-// (Q8) the group's scales at column 0, Y4-Y11 x[i..i+7], Y0-Y1 rows 0-3,
-// Y2-Y3 rows 4-7, Y12-Y15 widened rows.
+// R9 3*ldw, R8 16-column chunks, R10 y chunk, R11 and R14 the chunk in
+// rows i and i+4, R13 and R15 rows i+8 and i+12 (prefetch), R12 count,
+// AX the step to the next pass's rows (16-bit prefetch), Y4-Y11
+// x[i..i+7], Y0-Y1 rows 0-3, Y2-Y3 rows 4-7, Y12-Y15 widened rows.
 
 #define PROLOGUE8 \
 	MOVQ y+0(FP), DI; \
 	MOVQ x+8(FP), SI; \
 	MOVQ w+16(FP), DX; \
-	MOVQ rows+32(FP), CX; \
-	MOVQ ldw+40(FP), BX; \
-	MOVQ n+48(FP), R8; \
+	MOVQ rows+24(FP), CX; \
+	MOVQ ldw+32(FP), BX; \
+	MOVQ n+40(FP), R8; \
 	SHRQ $4, R8; \
 	JZ   done; \
 	LEAQ (BX)(BX*2), R9
@@ -41,8 +40,8 @@
 	VMOVUPS Y0, (R10); \
 	VMOVUPS Y1, 32(R10)
 
-// func gemvF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-64
+// func gemvF32AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-48
 	PROLOGUE8
 
 pass8:
@@ -129,8 +128,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func gemvF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-64
+// func gemvF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-48
 	PROLOGUE8
 	MOVQ    R8, AX
 	IMULQ   $32, AX
@@ -251,8 +250,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-64
+// func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-48
 	PROLOGUE8
 	MOVQ    R8, AX
 	IMULQ   $32, AX
@@ -392,182 +391,6 @@ chunk4:
 	ADDQ $32, R11
 	DECQ R12
 	JNZ  chunk4
-
-done:
-	VZEROUPPER
-	RET
-
-// func gemvQ8AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-TEXT ·gemvQ8AVX2(SB), NOSPLIT, $0-64
-	PROLOGUE8
-	MOVQ s+24(FP), AX
-	SHLQ $4, R8
-	ADDQ j0+56(FP), R8
-
-pass8:
-	CMPQ CX, $8
-	JL   tail4
-	VBROADCASTSS 0(SI), Y4
-	VBROADCASTSS 4(SI), Y5
-	VBROADCASTSS 8(SI), Y6
-	VBROADCASTSS 12(SI), Y7
-	VBROADCASTSS 16(SI), Y8
-	VBROADCASTSS 20(SI), Y9
-	VBROADCASTSS 24(SI), Y10
-	VBROADCASTSS 28(SI), Y11
-	MOVQ DI, R10
-	MOVQ DX, R11
-	LEAQ (DX)(BX*4), R14
-	MOVQ j0+56(FP), R12
-
-chunk8:
-	TESTQ $48, R12
-	JNZ   noprefetch
-	LEAQ (R11)(BX*8), R13
-	LEAQ (R13)(BX*4), R15
-	PREFETCHT0 (R13)
-	PREFETCHT0 (R13)(BX*1)
-	PREFETCHT0 (R13)(BX*2)
-	PREFETCHT0 (R13)(R9*1)
-	PREFETCHT0 (R15)
-	PREFETCHT0 (R15)(BX*1)
-	PREFETCHT0 (R15)(BX*2)
-	PREFETCHT0 (R15)(R9*1)
-
-noprefetch:
-	MOVQ R12, R13
-	ANDQ $-32, R13
-	ADDQ AX, R13
-	VBROADCASTSS 0(R13), Y12
-	VMULPS       Y12, Y4, Y12
-	VPMOVSXBD    (R11), Y13
-	VPMOVSXBD    8(R11), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VMULPS      Y13, Y12, Y0
-	VMULPS      Y14, Y12, Y1
-	VBROADCASTSS 4(R13), Y12
-	VMULPS       Y12, Y5, Y12
-	VPMOVSXBD    (R11)(BX*1), Y13
-	VPMOVSXBD    8(R11)(BX*1), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VFMADD231PS Y13, Y12, Y0
-	VFMADD231PS Y14, Y12, Y1
-	VBROADCASTSS 8(R13), Y12
-	VMULPS       Y12, Y6, Y12
-	VPMOVSXBD    (R11)(BX*2), Y13
-	VPMOVSXBD    8(R11)(BX*2), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VFMADD231PS Y13, Y12, Y0
-	VFMADD231PS Y14, Y12, Y1
-	VBROADCASTSS 12(R13), Y12
-	VMULPS       Y12, Y7, Y12
-	VPMOVSXBD    (R11)(R9*1), Y13
-	VPMOVSXBD    8(R11)(R9*1), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VFMADD231PS Y13, Y12, Y0
-	VFMADD231PS Y14, Y12, Y1
-	VBROADCASTSS 16(R13), Y12
-	VMULPS       Y12, Y8, Y12
-	VPMOVSXBD    (R14), Y13
-	VPMOVSXBD    8(R14), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VMULPS      Y13, Y12, Y2
-	VMULPS      Y14, Y12, Y3
-	VBROADCASTSS 20(R13), Y12
-	VMULPS       Y12, Y9, Y12
-	VPMOVSXBD    (R14)(BX*1), Y13
-	VPMOVSXBD    8(R14)(BX*1), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VFMADD231PS Y13, Y12, Y2
-	VFMADD231PS Y14, Y12, Y3
-	VBROADCASTSS 24(R13), Y12
-	VMULPS       Y12, Y10, Y12
-	VPMOVSXBD    (R14)(BX*2), Y13
-	VPMOVSXBD    8(R14)(BX*2), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VFMADD231PS Y13, Y12, Y2
-	VFMADD231PS Y14, Y12, Y3
-	VBROADCASTSS 28(R13), Y12
-	VMULPS       Y12, Y11, Y12
-	VPMOVSXBD    (R14)(R9*1), Y13
-	VPMOVSXBD    8(R14)(R9*1), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VFMADD231PS Y13, Y12, Y2
-	VFMADD231PS Y14, Y12, Y3
-	SUM8
-	ADDQ $64, R10
-	ADDQ $16, R11
-	ADDQ $16, R14
-	ADDQ $16, R12
-	CMPQ R12, R8
-	JL   chunk8
-	ADDQ $32, SI
-	LEAQ (DX)(BX*8), DX
-	ADDQ BX, AX
-	SUBQ $8, CX
-	JMP  pass8
-
-tail4:
-	CMPQ CX, $4
-	JL   done
-	VBROADCASTSS 0(SI), Y4
-	VBROADCASTSS 4(SI), Y5
-	VBROADCASTSS 8(SI), Y6
-	VBROADCASTSS 12(SI), Y7
-	MOVQ DI, R10
-	MOVQ DX, R11
-	MOVQ j0+56(FP), R12
-
-chunk4:
-	MOVQ R12, R13
-	ANDQ $-32, R13
-	ADDQ AX, R13
-	VBROADCASTSS 0(R13), Y12
-	VMULPS       Y12, Y4, Y12
-	VPMOVSXBD    (R11), Y13
-	VPMOVSXBD    8(R11), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VMULPS      Y13, Y12, Y0
-	VMULPS      Y14, Y12, Y1
-	VBROADCASTSS 4(R13), Y12
-	VMULPS       Y12, Y5, Y12
-	VPMOVSXBD    (R11)(BX*1), Y13
-	VPMOVSXBD    8(R11)(BX*1), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VFMADD231PS Y13, Y12, Y0
-	VFMADD231PS Y14, Y12, Y1
-	VBROADCASTSS 8(R13), Y12
-	VMULPS       Y12, Y6, Y12
-	VPMOVSXBD    (R11)(BX*2), Y13
-	VPMOVSXBD    8(R11)(BX*2), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VFMADD231PS Y13, Y12, Y0
-	VFMADD231PS Y14, Y12, Y1
-	VBROADCASTSS 12(R13), Y12
-	VMULPS       Y12, Y7, Y12
-	VPMOVSXBD    (R11)(R9*1), Y13
-	VPMOVSXBD    8(R11)(R9*1), Y14
-	VCVTDQ2PS    Y13, Y13
-	VCVTDQ2PS    Y14, Y14
-	VFMADD231PS Y13, Y12, Y0
-	VFMADD231PS Y14, Y12, Y1
-	SUM4
-	ADDQ $64, R10
-	ADDQ $16, R11
-	ADDQ $16, R12
-	CMPQ R12, R8
-	JL   chunk4
 
 done:
 	VZEROUPPER

@@ -51,9 +51,9 @@
 	MOVQ y+0(FP), DI; \
 	MOVQ x+8(FP), SI; \
 	MOVQ w+16(FP), DX; \
-	MOVQ rows+32(FP), CX; \
-	MOVQ ldw+40(FP), BX; \
-	MOVQ n+48(FP), R8; \
+	MOVQ rows+24(FP), CX; \
+	MOVQ ldw+32(FP), BX; \
+	MOVQ n+40(FP), R8; \
 	SHRQ $4, R8; \
 	JZ   done; \
 	LEAQ (BX)(BX*2), R9; \
@@ -124,7 +124,7 @@
 
 // TAIL4 starts the last pass, of 4 rows, if rows%8 == 4.
 #define TAIL4 \
-	MOVQ         rows+32(FP), R12; \
+	MOVQ         rows+24(FP), R12; \
 	TESTQ        $4, R12; \
 	JZ           done; \
 	VBROADCASTSS 0(SI), Z4; \
@@ -263,204 +263,15 @@ done: \
 	VZEROUPPER; \
 	RET
 
-// func gemvF32AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-TEXT ·gemvF32AVX512(SB), NOSPLIT, $0-64
+// func gemvF32AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+TEXT ·gemvF32AVX512(SB), NOSPLIT, $0-48
 	GEMV(64, LOADA32, LOADB32, LOAD4F32, WIDENF32, NOINIT, PREFETCHPASS)
 
-// func gemvF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-TEXT ·gemvF16AVX512(SB), NOSPLIT, $0-64
+// func gemvF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+TEXT ·gemvF16AVX512(SB), NOSPLIT, $0-48
 	GEMV(32, LOADA16, LOADB16, LOAD4F16, WIDENF16, AHEADINIT(32, 1024), PREFETCHAHEAD(32, 1024))
 
-// func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-TEXT ·gemvBF16AVX512(SB), NOSPLIT, $0-64
+// func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+TEXT ·gemvBF16AVX512(SB), NOSPLIT, $0-48
 	GEMV(32, LOADA16, LOADB16, LOAD4F16, WIDENBF16, AHEADINIT(32, 1024), PREFETCHAHEAD(32, 1024))
 
-// func gemvQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-//
-// n and j0 are multiples of 32 here, so each 32-column step of a row is one
-// scale block: x[i]·scale is formed once per step and row (8 multiplies per
-// 256 weights), and the widened, converted 16-element pieces are summed
-// into y's two 16-column chunks, which stay in registers over the 8 rows
-// of a pass (a last pass of 4 rows takes rows%8 == 4). Q8 rows are short
-// (one byte per weight), so the prefetch runs a pass (8 rows) ahead.
-// Eight rows per pass instead of four: ~2.5% faster q8 decode. The
-// prefetch is issued on every other step, 64 bytes apart, so once per line
-// of each row: 0.5-1% less time per token than on every step. A pass's
-// rows are one group of 8 whose scales lie side by side (Mat.ScaleIndex),
-// so the scales stream in order with the weights.
-//
-// Registers: DI y, SI x, CX rows left, BX ldw, R9 3·ldw, R8 32-column
-// steps, R10 y chunk, R11 W chunk of row i, DX rows i+4 (then i+8, i+12
-// for the prefetch), R12 count, AX scales of the group at column j0, R13
-// scales of the step, Z4-Z11 x[i..i+7], Z12-Z19 x[i..i+7]·scale, Z0-Z3
-// partial sums of y's chunks.
-TEXT ·gemvQ8AVX512(SB), NOSPLIT, $0-64
-	MOVQ y+0(FP), DI
-	MOVQ x+8(FP), SI
-	MOVQ rows+32(FP), CX
-	MOVQ ldw+40(FP), BX
-	MOVQ n+48(FP), R8
-	SHRQ $5, R8
-	JZ   done
-	LEAQ (BX)(BX*2), R9
-	MOVQ s+24(FP), AX
-	MOVQ j0+56(FP), R13
-	ADDQ R13, AX           // + (j0/32)·8 scales of 4 bytes
-pass8:
-	CMPQ CX, $8
-	JL   tail4
-	MOVQ w+16(FP), R11
-	VBROADCASTSS 0(SI), Z4
-	VBROADCASTSS 4(SI), Z5
-	VBROADCASTSS 8(SI), Z6
-	VBROADCASTSS 12(SI), Z7
-	VBROADCASTSS 16(SI), Z8
-	VBROADCASTSS 20(SI), Z9
-	VBROADCASTSS 24(SI), Z10
-	VBROADCASTSS 28(SI), Z11
-	MOVQ DI, R10
-	MOVQ R8, R12
-	MOVQ AX, R13
-chunk8:
-	VMULPS.BCST (R13), Z4, Z12
-	VMULPS.BCST 4(R13), Z5, Z13
-	VMULPS.BCST 8(R13), Z6, Z14
-	VMULPS.BCST 12(R13), Z7, Z15
-	VMULPS.BCST 16(R13), Z8, Z16
-	VMULPS.BCST 20(R13), Z9, Z17
-	VMULPS.BCST 24(R13), Z10, Z18
-	VMULPS.BCST 28(R13), Z11, Z19
-	VMOVUPS (R10), Z0
-	VMOVUPS 64(R10), Z1
-	VPMOVSXBD (R11), Z20
-	VPMOVSXBD 16(R11), Z21
-	VCVTDQ2PS Z20, Z20
-	VCVTDQ2PS Z21, Z21
-	VFMADD231PS Z20, Z12, Z0
-	VFMADD231PS Z21, Z12, Z1
-	VPMOVSXBD (R11)(BX*1), Z22
-	VPMOVSXBD 16(R11)(BX*1), Z23
-	VCVTDQ2PS Z22, Z22
-	VCVTDQ2PS Z23, Z23
-	VMULPS Z22, Z13, Z2
-	VMULPS Z23, Z13, Z3
-	VPMOVSXBD (R11)(BX*2), Z20
-	VPMOVSXBD 16(R11)(BX*2), Z21
-	VCVTDQ2PS Z20, Z20
-	VCVTDQ2PS Z21, Z21
-	VFMADD231PS Z20, Z14, Z0
-	VFMADD231PS Z21, Z14, Z1
-	VPMOVSXBD (R11)(R9*1), Z22
-	VPMOVSXBD 16(R11)(R9*1), Z23
-	VCVTDQ2PS Z22, Z22
-	VCVTDQ2PS Z23, Z23
-	VFMADD231PS Z22, Z15, Z2
-	VFMADD231PS Z23, Z15, Z3
-	LEAQ (R11)(BX*4), DX
-	VPMOVSXBD (DX), Z20
-	VPMOVSXBD 16(DX), Z21
-	VCVTDQ2PS Z20, Z20
-	VCVTDQ2PS Z21, Z21
-	VFMADD231PS Z20, Z16, Z0
-	VFMADD231PS Z21, Z16, Z1
-	VPMOVSXBD (DX)(BX*1), Z22
-	VPMOVSXBD 16(DX)(BX*1), Z23
-	VCVTDQ2PS Z22, Z22
-	VCVTDQ2PS Z23, Z23
-	VFMADD231PS Z22, Z17, Z2
-	VFMADD231PS Z23, Z17, Z3
-	VPMOVSXBD (DX)(BX*2), Z20
-	VPMOVSXBD 16(DX)(BX*2), Z21
-	VCVTDQ2PS Z20, Z20
-	VCVTDQ2PS Z21, Z21
-	VFMADD231PS Z20, Z18, Z0
-	VFMADD231PS Z21, Z18, Z1
-	VPMOVSXBD (DX)(R9*1), Z22
-	VPMOVSXBD 16(DX)(R9*1), Z23
-	VCVTDQ2PS Z22, Z22
-	VCVTDQ2PS Z23, Z23
-	VFMADD231PS Z22, Z19, Z2
-	VFMADD231PS Z23, Z19, Z3
-	TESTQ $32, R11         // prefetch on every other step
-	JNZ   noprefetch
-	LEAQ (DX)(BX*4), DX
-	PREFETCHT0 (DX)
-	PREFETCHT0 (DX)(BX*1)
-	PREFETCHT0 (DX)(BX*2)
-	PREFETCHT0 (DX)(R9*1)
-	LEAQ (DX)(BX*4), DX
-	PREFETCHT0 (DX)
-	PREFETCHT0 (DX)(BX*1)
-	PREFETCHT0 (DX)(BX*2)
-	PREFETCHT0 (DX)(R9*1)
-noprefetch:
-	VADDPS  Z2, Z0, Z0
-	VADDPS  Z3, Z1, Z1
-	VMOVUPS Z0, (R10)
-	VMOVUPS Z1, 64(R10)
-	ADDQ    $128, R10
-	ADDQ    $32, R11
-	ADDQ    $32, R13
-	DECQ    R12
-	JNZ     chunk8
-	MOVQ    w+16(FP), DX
-	LEAQ    (DX)(BX*8), DX
-	MOVQ    DX, w+16(FP)
-	ADDQ    $32, SI
-	ADDQ    BX, AX         // next group: Cols/32 blocks of 8 scales
-	SUBQ    $8, CX
-	JMP     pass8
-tail4:
-	CMPQ CX, $4
-	JL   done
-	MOVQ w+16(FP), R11
-	VBROADCASTSS 0(SI), Z4
-	VBROADCASTSS 4(SI), Z5
-	VBROADCASTSS 8(SI), Z6
-	VBROADCASTSS 12(SI), Z7
-	MOVQ DI, R10
-	MOVQ R8, R12
-	MOVQ AX, R13
-chunk4:
-	VMULPS.BCST (R13), Z4, Z12
-	VMULPS.BCST 4(R13), Z5, Z13
-	VMULPS.BCST 8(R13), Z6, Z14
-	VMULPS.BCST 12(R13), Z7, Z15
-	VMOVUPS (R10), Z0
-	VMOVUPS 64(R10), Z1
-	VPMOVSXBD (R11), Z20
-	VPMOVSXBD 16(R11), Z21
-	VCVTDQ2PS Z20, Z20
-	VCVTDQ2PS Z21, Z21
-	VFMADD231PS Z20, Z12, Z0
-	VFMADD231PS Z21, Z12, Z1
-	VPMOVSXBD (R11)(BX*1), Z22
-	VPMOVSXBD 16(R11)(BX*1), Z23
-	VCVTDQ2PS Z22, Z22
-	VCVTDQ2PS Z23, Z23
-	VMULPS Z22, Z13, Z2
-	VMULPS Z23, Z13, Z3
-	VPMOVSXBD (R11)(BX*2), Z20
-	VPMOVSXBD 16(R11)(BX*2), Z21
-	VCVTDQ2PS Z20, Z20
-	VCVTDQ2PS Z21, Z21
-	VFMADD231PS Z20, Z14, Z0
-	VFMADD231PS Z21, Z14, Z1
-	VPMOVSXBD (R11)(R9*1), Z22
-	VPMOVSXBD 16(R11)(R9*1), Z23
-	VCVTDQ2PS Z22, Z22
-	VCVTDQ2PS Z23, Z23
-	VFMADD231PS Z22, Z15, Z2
-	VFMADD231PS Z23, Z15, Z3
-	VADDPS  Z2, Z0, Z0
-	VADDPS  Z3, Z1, Z1
-	VMOVUPS Z0, (R10)
-	VMOVUPS Z1, 64(R10)
-	ADDQ    $128, R10
-	ADDQ    $32, R11
-	ADDQ    $32, R13
-	DECQ    R12
-	JNZ     chunk4
-done:
-	VZEROUPPER
-	RET

@@ -8,6 +8,10 @@ import "math"
 //
 // the Conv1D product: W is stored [in, out], x holds T rows of length in.
 func mulTGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
+	if w.DType == Q8 {
+		mulQ8(q8DotGeneric, q8QuantGeneric, y, ldy, x, ldx, T, w, c0, n)
+		return
+	}
 	for t := 0; t < T; t++ {
 		clear(y[t*ldy : t*ldy+n])
 	}
@@ -39,6 +43,10 @@ const genericBlock = 256
 // the product with a [out, in] matrix such as the tied embedding (logits = E·h).
 // Each sum is taken in order of j, carried in y from one block to the next.
 func mulGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int) {
+	if w.DType == Q8 {
+		mulQ8(q8DotGeneric, q8QuantGeneric, y, ldy, x, ldx, T, w, r0, n)
+		return
+	}
 	var row [genericBlock]float32
 	for r := 0; r < n; r++ {
 		for t := 0; t < T; t++ {
@@ -59,8 +67,10 @@ func mulGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n
 }
 
 // rowRange writes W[i, c0:c0+len(dst)] into dst as float32.
-func rowRange(dst []float32, w *Mat, i, c0 int) {
-	k := i*w.Cols + c0
+func rowRange(dst []float32, w *Mat, i, c0 int) { convertGeneric(dst, w, i*w.Cols+c0) }
+
+// convertGeneric writes len(dst) elements of w starting at row-major index k into dst.
+func convertGeneric(dst []float32, w *Mat, k int) {
 	switch w.DType {
 	case F32:
 		copy(dst, w.F32[k:k+len(dst)])

@@ -17,7 +17,7 @@ const (
 	F32  DType = iota // IEEE float32
 	F16               // IEEE half precision bit patterns
 	BF16              // bfloat16 bit patterns
-	Q8                // int8 with one float32 scale per block of 32 columns of a row (see Mat)
+	Q8                // int8 with one F16 scale per 32 weights along a product's sum (see Mat)
 )
 
 func (d DType) String() string {
@@ -34,41 +34,86 @@ func (d DType) String() string {
 	return "unknown"
 }
 
-// QBlock is the number of consecutive columns of a row sharing one Q8 scale.
+// QBlock is the number of consecutive weights along a product's sum that
+// share one Q8 scale.
 const QBlock = 32
 
-// qGroup is the number of rows whose Q8 scales are stored side by side.
-const qGroup = 8
+// qChunk is the number of outputs a Q8 product computes side by side.
+const qChunk = 16
 
 // Mat is a read-only row-major [Rows, Cols] matrix in its stored dtype.
 // Exactly the data field(s) matching DType are set; they usually point into a
 // memory-mapped checkpoint and must not be written.
+//
+// A Q8 matrix is laid out for the product it was quantized for (see
+// Quantize): MulT's [in, out] weights sum over rows, Mul's [out, in] over
+// columns (QMul). Call the summed dimension K (a multiple of 32) and the
+// other N. Each block of 32 weights along K shares, per output, an F16
+// scale max|w|/127, and each weight is stored as round(w/scale)+128, a byte
+// (unsigned: the operand VPDPBUSD wants unsigned). Outputs are taken 16 at
+// a time: chunk c (outputs 16c..16c+15, N padded to a multiple of 16 with
+// zero weights) is one contiguous stretch of K/32 blocks of 512 bytes, and
+// block b of it holds 8 groups of 64 bytes, group g the 4 weights
+// k = 32b+4g..32b+4g+3 of each of the 16 outputs in turn:
+//
+//	Q[(c·K/32 + b)·512 + g·64 + 4·o + r] = W[k = 32b+4g+r, n = 16c+o] + 128
+//	Scale[(c·K/32 + b)·16 + o]             = scale of that block and output
+//
+// So a range of outputs reads one sequential stretch of memory, and the
+// decode kernel sums 4 products per byte lane with one instruction.
 type Mat struct {
 	Rows, Cols int
 	DType      DType
 	F32        []float32 // F32
 	U16        []uint16  // F16, BF16
-	Q          []int8    // Q8 values, row-major
-	Scale      []float32 // Q8 scales, in the order of ScaleIndex
+	Q          []byte    // Q8 weights+128, in the layout above
+	Scale      []uint16  // Q8 scales, F16 bit patterns
+	QMul       bool      // Q8 laid out for Mul: K is Cols
+	qLd        int       // Q8 blocks from one chunk to the next, if not K/32 (RowRange)
 }
 
-// ScaleIndex is the position in Scale of the Q8 scale of element (i, j).
-// Q8 matrices have Cols%QBlock == 0, and the scales of rows 8g..8g+7 for
-// one block of columns lie side by side: the decode product, which takes
-// 8 rows at a time across all columns, then reads the scales as one
-// sequential stream instead of 8 strided ones (~30% faster from DRAM).
-// Rows are padded to a multiple of 8 with zero scales.
-func (m *Mat) ScaleIndex(i, j int) int {
-	return ((i/qGroup)*(m.Cols/QBlock)+j/QBlock)*qGroup + i%qGroup
+// qDims returns the K (summed) and N (output) dimensions of a Q8 matrix.
+func (m *Mat) qDims() (K, N int) {
+	if m.QMul {
+		return m.Cols, m.Rows
+	}
+	return m.Rows, m.Cols
 }
 
-// ScaleLen is the length of Scale for a Q8 matrix of rows×cols.
-func ScaleLen(rows, cols int) int {
-	return (rows + qGroup - 1) / qGroup * qGroup * (cols / QBlock)
+// qStride returns the number of blocks from one chunk of a Q8 matrix to the next.
+func (m *Mat) qStride() int {
+	if m.qLd > 0 {
+		return m.qLd
+	}
+	K, _ := m.qDims()
+	return K / QBlock
+}
+
+// QLen returns the lengths of Q and Scale for a Q8 matrix summing over K
+// with N outputs.
+func QLen(K, N int) (q, scales int) {
+	n := (N + qChunk - 1) / qChunk * qChunk
+	return K * n, K / QBlock * n
+}
+
+// qIndex returns the index in Q of weight (k, n) and in Scale of its
+// scale, for ld blocks per chunk.
+func qIndex(ld, k, n int) (q, s int) {
+	blk := n/qChunk*ld + k/QBlock
+	return blk*QBlock*qChunk + k%QBlock/4*64 + n%qChunk*4 + k%4, blk*qChunk + n%qChunk
+}
+
+// RowAlign is the multiple of which row ranges handed to RowRange must start.
+func (m *Mat) RowAlign() int {
+	if m.DType == Q8 {
+		return QBlock
+	}
+	return 1
 }
 
 // RowRange returns rows lo..hi of m as a matrix of its own, sharing m's
-// storage. For Q8, lo must be a multiple of 8 (the scale groups).
+// storage. For Q8 (laid out for MulT only) lo and hi must be multiples of
+// 32 or hi = Rows: a view of whole blocks.
 func (m *Mat) RowRange(lo, hi int) Mat {
 	C := m.Cols
 	r := Mat{Rows: hi - lo, Cols: C, DType: m.DType}
@@ -78,11 +123,12 @@ func (m *Mat) RowRange(lo, hi int) Mat {
 	case F16, BF16:
 		r.U16 = m.U16[lo*C : hi*C]
 	case Q8:
-		if lo%qGroup != 0 {
-			panic(fmt.Sprintf("kernels: Q8 row range starts at row %d, not a multiple of %d", lo, qGroup))
+		if m.QMul || lo%QBlock != 0 || hi%QBlock != 0 && hi != m.Rows {
+			panic(fmt.Sprintf("kernels: Q8 RowRange(%d, %d) of [%d, %d] (QMul %v)", lo, hi, m.Rows, m.Cols, m.QMul))
 		}
-		r.Q = m.Q[lo*C : hi*C]
-		r.Scale = m.Scale[lo*C/QBlock : lo*C/QBlock+ScaleLen(hi-lo, C)]
+		r.qLd = m.qStride()
+		r.Q = m.Q[lo/QBlock*QBlock*qChunk:]
+		r.Scale = m.Scale[lo/QBlock*qChunk:]
 	}
 	return r
 }
@@ -95,7 +141,7 @@ func (m *Mat) Bytes() int {
 	case F16, BF16:
 		return 2 * len(m.U16)
 	case Q8:
-		return len(m.Q) + 4*len(m.Scale)
+		return len(m.Q) + 2*len(m.Scale)
 	}
 	return 0
 }

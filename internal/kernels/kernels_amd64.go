@@ -19,19 +19,23 @@ func archImpls() []impl {
 	}
 	out = append(out, avx2.impl("avx2"))
 	if x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL {
+		if !x.HasAVX512VNNI {
+			avx512.q8 = q8AVX2
+		}
 		out = append(out, avx512.impl("avx512"))
 	}
 	return out
 }
 
 var avx2 = simd{
-	gemv:    [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int){gemvF32AVX2, gemvF16AVX2, gemvBF16AVX2, gemvQ8AVX2},
-	rowdot:  [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int){rowdotF32AVX2, rowdotF16AVX2, rowdotBF16AVX2, rowdotQ8AVX2},
+	gemv:    [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n int){gemvF32AVX2, gemvF16AVX2, gemvBF16AVX2},
+	rowdot:  [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdotF32AVX2, rowdotF16AVX2, rowdotBF16AVX2},
+	q8:      q8AVX2,
+	q8quant: q8QuantAVX2,
 	gemm:    gemm6x16AVX2,
 	nr:      16,
 	cvtF16:  cvtF16AVX2,
 	cvtBF:   cvtBF16AVX2,
-	cvtQ8:   cvtQ8AVX2,
 	dot:     dotAVX2,
 	axpy:    axpyAVX2,
 	gelu:    geluAVX2,
@@ -39,19 +43,19 @@ var avx2 = simd{
 	lnSum:   lnSumAVX2,
 	lnSqDev: lnSqDevAVX2,
 	lnApply: lnApplyAVX2,
-	quant:   quantRowAVX2,
 }
 
 var avx512 = simd{
-	gemv:      [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int){gemvF32AVX512, gemvF16AVX512, gemvBF16AVX512, gemvQ8AVX512},
-	rowdot:    [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int){rowdotF32AVX512, rowdotF16AVX512, rowdotBF16AVX512, rowdotQ8AVX512},
+	gemv:      [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n int){gemvF32AVX512, gemvF16AVX512, gemvBF16AVX512},
+	rowdot:    [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdotF32AVX512, rowdotF16AVX512, rowdotBF16AVX512},
 	rowdotAny: true,
-	q8cols:    32,
+	q8:        q8VNNI,
+	q8quant:   q8QuantAVX512,
+	qtile:     quantTileAVX512,
 	gemm:      gemm6x64AVX512,
 	nr:        64,
 	cvtF16:    cvtF16AVX2,
 	cvtBF:     cvtBF16AVX2,
-	cvtQ8:     cvtQ8AVX2,
 	dot:       dotAVX512,
 	axpy:      axpyAVX512,
 	gelu:      geluAVX512,
@@ -59,7 +63,6 @@ var avx512 = simd{
 	lnSum:     lnSumAVX512,
 	lnSqDev:   lnSqDevAVX512,
 	lnApply:   lnApplyAVX512,
-	quant:     quantRowAVX512,
 }
 
 // dotAVX2 and dotAVX512 return
@@ -91,37 +94,28 @@ func axpyAVX512(y *float32, alpha float32, x *float32, n int)
 //		}
 //	}
 //
-// F16 converts with VCVTPH2PS, BF16 shifts left 16 bits, Q8 multiplies by
-// the scale of (i, j0+j), s[Mat.ScaleIndex(i, j0+j)] (the Q8 row length ldw
-// is a multiple of 32, j0%16 == 0; gemvQ8AVX512 needs n and j0 to be
-// multiples of 32).
+// F16 converts with VCVTPH2PS, BF16 shifts left 16 bits.
 //
 //go:noescape
-func gemvF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+func gemvF32AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
 
 //go:noescape
-func gemvF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+func gemvF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
 
 //go:noescape
-func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
 
 //go:noescape
-func gemvQ8AVX2(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+func gemvF32AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
 
 //go:noescape
-func gemvF32AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+func gemvF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
 
 //go:noescape
-func gemvF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-
-//go:noescape
-func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-
-//go:noescape
-func gemvQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
+func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
 
 // The rowdot kernels compute, with W[r, j] the element at w + r*ldw (bytes) + j
-// and n a multiple of 16 (32 for Q8). The AVX-512 float kernels take any n
+// and n a multiple of 16. The AVX-512 float kernels take any n
 // and any alignment: they mask a row's first and last chunk, loading x from
 // as far below x as the row starts above an aligned chunk (see mulRows).
 //
@@ -132,31 +126,23 @@ func gemvQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 
 //		}
 //	}
 //
-// Q8 multiplies by s[Mat.ScaleIndex(r, j)], rows 0-3 in one group of 8.
-//
 //go:noescape
-func rowdotF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+func rowdotF32AVX2(y, x *float32, w unsafe.Pointer, ldw, n int)
 
 //go:noescape
-func rowdotF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+func rowdotF16AVX2(y, x *float32, w unsafe.Pointer, ldw, n int)
 
 //go:noescape
-func rowdotBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+func rowdotBF16AVX2(y, x *float32, w unsafe.Pointer, ldw, n int)
 
 //go:noescape
-func rowdotQ8AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+func rowdotF32AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 
 //go:noescape
-func rowdotF32AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+func rowdotF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 
 //go:noescape
-func rowdotF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-
-//go:noescape
-func rowdotBF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-
-//go:noescape
-func rowdotQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+func rowdotBF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 
 // gemm6x16AVX2 and gemm6x64AVX512 are the register-blocked micro-kernels of
 // the prefill product, for NR = 16 and 64 respectively (strides in bytes):
@@ -190,15 +176,6 @@ func cvtF16AVX2(dst *float32, src *uint16, n int)
 
 //go:noescape
 func cvtBF16AVX2(dst *float32, src *uint16, n int)
-
-// cvtQ8AVX2 dequantises n (a multiple of 16) int8 values of one row,
-// starting at column j0 (a multiple of 16), with s the row's first scale
-// (the next block's is 8 scales on, see Mat.ScaleIndex):
-//
-//	for i := 0; i < n; i++ { dst[i] = float32(q[i]) * s[(j0+i)/32*8] }
-//
-//go:noescape
-func cvtQ8AVX2(dst *float32, q *int8, s *float32, j0, n int)
 
 // geluAVX2 and geluAVX512 apply GELU in place to n (a multiple of 8)
 // values, in float64:
@@ -247,11 +224,32 @@ func lnSqDevAVX512(x *float32, n int, mean float64) float64
 //go:noescape
 func lnApplyAVX512(y, x, w, b *float32, n int, m, s float32)
 
-// quantRowAVX2 and quantRowAVX512 quantize a row of blocks·32 floats, as
-// quantRowGeneric, and return the first block holding a NaN or ±Inf, or -1.
+// q8VNNI (AVX-512 VNNI) and q8AVX2 are q8Dot: for each chunk c < chunks
+// of 16 outputs, with blocks of 512 bytes of w and 16 scales of s, chunk
+// c's kb blocks starting at block c·ld (see Mat),
+//
+//	y[16c+o] = Σ_{b<kb} float32(isum(c, b, o)) · F16ToF32(s[(c·ld+b)·16+o]) · xs[b]
+//
+// where isum(c, b, o) = corr[b] + Σ_{k<32} W·xq[32b+k] with the stored bytes
+// W = w[(c·ld+b)·512 + k/4·64 + 4o + k%4], exact in int32. q8AVX2 sums
+// W-128 instead and leaves corr out: the same integer.
 //
 //go:noescape
-func quantRowAVX2(dst *int8, scale *float32, src *float32, blocks int) int
+func q8VNNI(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)
 
 //go:noescape
-func quantRowAVX512(dst *int8, scale *float32, src *float32, blocks int) int
+func q8AVX2(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)
+
+// q8QuantAVX2 and q8QuantAVX512 are q8QuantGeneric over blocks blocks of 32.
+//
+//go:noescape
+func q8QuantAVX2(xq *int8, xs *float32, corr *int32, x *float32, blocks int)
+
+//go:noescape
+func q8QuantAVX512(xq *int8, xs *float32, corr *int32, x *float32, blocks int)
+
+// quantTileAVX512 is quantTileGeneric, returning 0 where that would report
+// a position and -1 otherwise.
+//
+//go:noescape
+func quantTileAVX512(dst *byte, scale *uint16, src *float32, ld int) int

@@ -5,19 +5,22 @@ import (
 	"math"
 )
 
-// Quantize returns a Q8 copy of w: every block of QBlock columns of a row
-// shares the scale max|x|/127 and stores round(x/scale) as int8. w may be
-// F32, F16, BF16 or already Q8 (returned unchanged). The column count must
-// be a multiple of QBlock and every value finite. The values go to dst
-// when it is not nil (len(dst) >= Rows×Cols), else to a new slice, and
-// the scales likewise to scale (len(scale) >= ScaleLen(Rows, Cols)).
-func Quantize(w *Mat, dst []int8, scale []float32) (Mat, error) {
-	n := w.Rows * w.Cols
+// Quantize returns a Q8 copy of w laid out for one product (see Mat): for
+// Mul (sums over columns, as the unembedding) if forMul, else for MulT
+// (sums over rows, as a Conv1D weight). Every 32 weights along the sum
+// share, per output, the scale max|w|/127 rounded to F16, and are stored
+// as round(w/scale), half away from zero, within ±127. w may be F32, F16
+// or BF16; the summed dimension must be a multiple of 32 and every value
+// finite. The values go to dst when it is not nil, else to a new slice,
+// and the scales likewise to scale (lengths from QLen).
+func Quantize(w *Mat, forMul bool, dst []byte, scale []uint16) (Mat, error) {
+	q := Mat{Rows: w.Rows, Cols: w.Cols, DType: Q8, QMul: forMul}
+	K, N := q.qDims()
 	if w.Rows < 0 || w.Cols < 0 {
 		return Mat{}, fmt.Errorf("kernels: quantize: bad shape [%d, %d]", w.Rows, w.Cols)
 	}
-	if w.Cols%QBlock != 0 {
-		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: %d columns is not a multiple of %d", w.Rows, w.Cols, w.Cols, QBlock)
+	if K%QBlock != 0 {
+		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: the summed dimension, %d, is not a multiple of %d", w.Rows, w.Cols, K, QBlock)
 	}
 	var have int
 	switch w.DType {
@@ -25,82 +28,165 @@ func Quantize(w *Mat, dst []int8, scale []float32) (Mat, error) {
 		have = len(w.F32)
 	case F16, BF16:
 		have = len(w.U16)
-	case Q8:
-		if len(w.Q) < n || len(w.Scale) < ScaleLen(w.Rows, w.Cols) {
-			return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: Q8 storage too short", w.Rows, w.Cols)
-		}
-		return *w, nil
 	default:
-		return Mat{}, fmt.Errorf("kernels: quantize: unknown dtype %v", w.DType)
+		return Mat{}, fmt.Errorf("kernels: quantize: cannot quantize %v", w.DType)
 	}
-	if have < n {
-		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d] %v: storage holds %d of %d elements", w.Rows, w.Cols, w.DType, have, n)
+	if have < K*N {
+		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d] %v: storage holds %d of %d elements", w.Rows, w.Cols, w.DType, have, K*N)
 	}
+	nq, ns := QLen(K, N)
 	if dst == nil {
-		dst = make([]int8, n)
-	} else if len(dst) < n {
-		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: destination holds %d of %d values", w.Rows, w.Cols, len(dst), n)
+		dst = make([]byte, nq)
+	} else if len(dst) < nq {
+		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: destination holds %d of %d bytes", w.Rows, w.Cols, len(dst), nq)
 	}
-	ns := ScaleLen(w.Rows, w.Cols)
 	if scale == nil {
-		scale = make([]float32, ns)
+		scale = make([]uint16, ns)
 	} else if len(scale) < ns {
 		return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: scale destination holds %d of %d values", w.Rows, w.Cols, len(scale), ns)
-	} else {
-		clear(scale[:ns]) // rows padded to a group of 8 keep zero scales
 	}
-	q := Mat{Rows: w.Rows, Cols: w.Cols, DType: Q8, Q: dst[:n:n], Scale: scale[:ns:ns]}
-	row := make([]float32, w.Cols)
-	for i := range w.Rows {
-		k := i * w.Cols
-		if j := cur.quantRow(q.Q[k:k+w.Cols], q.Scale[q.ScaleIndex(i, 0):], w, i, row); j >= 0 {
-			return Mat{}, fmt.Errorf("kernels: quantize [%d, %d]: non-finite value at (%d, %d)", w.Rows, w.Cols, i, j)
+	q.Q, q.Scale = dst[:nq:nq], scale[:ns:ns]
+	kb, nc := K/QBlock, nq/K/qChunk
+	// tile quantizes block b of chunk c from src, 32 rows of 16 outputs,
+	// ld floats apart; the portable code finds what the assembly refused.
+	tile := func(c, b int, src []float32, ld int) error {
+		d, sc := q.Q[(c*kb+b)*QBlock*qChunk:], q.Scale[(c*kb+b)*qChunk:]
+		if cur.quantTile(d, sc, src, ld) {
+			return nil
+		}
+		k, o := quantTileGeneric(d, sc, src, ld)
+		return quantErr(w, b*QBlock+k, c*qChunk+o, forMul)
+	}
+	var part [QBlock * qChunk]float32 // a tile copied: padded, or transposed
+	if !forMul {
+		// 32 rows at a time, converted (F32: copied) into buf, each chunk
+		// a tile. (Tiles read in place, 64 bytes from each of 32 rows of
+		// the mapped checkpoint, made loading gpt2 twice as slow.)
+		buf := make([]float32, QBlock*N)
+		for b := range kb {
+			src := buf
+			for r := range QBlock {
+				cur.convert(buf[r*N:(r+1)*N], w, (b*QBlock+r)*N)
+			}
+			for c := range nc {
+				if (c+1)*qChunk <= N {
+					if err := tile(c, b, src[c*qChunk:], N); err != nil {
+						return Mat{}, err
+					}
+					continue
+				}
+				for r := range QBlock { // the last chunk, padded with zeros
+					n := copy(part[r*qChunk:(r+1)*qChunk], src[r*N+c*qChunk:(r+1)*N])
+					clear(part[r*qChunk+n : (r+1)*qChunk])
+				}
+				if err := tile(c, b, part[:], qChunk); err != nil {
+					return Mat{}, err
+				}
+			}
+		}
+		return q, nil
+	}
+	// Mul: 16 rows (outputs) at a time, each block of 32 columns transposed.
+	buf := make([]float32, qChunk*K)
+	for c := range nc {
+		rows := min(qChunk, N-c*qChunk)
+		for o := range rows {
+			cur.convert(buf[o*K:(o+1)*K], w, (c*qChunk+o)*K)
+		}
+		clear(buf[rows*K:])
+		for b := range kb {
+			for o := range qChunk {
+				for k, v := range buf[o*K+b*QBlock : o*K+(b+1)*QBlock] {
+					part[k*qChunk+o] = v
+				}
+			}
+			if err := tile(c, b, part[:], qChunk); err != nil {
+				return Mat{}, err
+			}
 		}
 	}
 	return q, nil
 }
 
-// quantGeneric quantizes row i of w into dst (its Cols values) and
-// scale[b·qGroup] (block b's scale; a row's scales lie a group apart, see
-// Mat.ScaleIndex), converting the row into buf first. It returns the
-// column of the first NaN or ±Inf, or -1.
-func quantGeneric(dst []int8, scale []float32, w *Mat, i int, buf []float32) int {
-	rowRange(buf, w, i, 0)
-	return quantRowGeneric(dst, scale, buf)
+func quantErr(w *Mat, k, n int, forMul bool) error {
+	i, j := k, n
+	if forMul {
+		i, j = n, k
+	}
+	v := elem(w, i*w.Cols+j)
+	if v-v != 0 {
+		return fmt.Errorf("kernels: quantize [%d, %d]: non-finite value at (%d, %d)", w.Rows, w.Cols, i, j)
+	}
+	return fmt.Errorf("kernels: quantize [%d, %d]: value %g at (%d, %d) is too large for an F16 scale", w.Rows, w.Cols, v, i, j)
 }
 
-// quantRowGeneric is quantGeneric once the row is float32.
-func quantRowGeneric(dst []int8, scale []float32, row []float32) int {
-	for j0 := 0; j0 < len(row); j0 += QBlock {
-		blk := row[j0 : j0+QBlock]
-		amax := float32(0)
-		for j, v := range blk {
+// quantTileGeneric quantizes one block of 32 weights along K for each of
+// 16 outputs, src[k·ld+o], into dst[:512] and scale[:16] (see Mat). It
+// returns the position (k, o) of a value it cannot quantize (not finite,
+// or beyond the range of F16 scales), or -1, -1.
+func quantTileGeneric(dst []byte, scale []uint16, src []float32, ld int) (k, o int) {
+	dst = dst[:QBlock*qChunk]
+	for o := range qChunk {
+		amax, kmax := float32(0), 0
+		for k := range QBlock {
+			v := src[k*ld+o]
 			if v-v != 0 { // NaN or ±Inf
-				return j0 + j
+				return k, o
 			}
 			if a := abs32(v); a > amax { // not max(): its NaN and ±0 rules cost 3x here
-				amax = a
+				amax, kmax = a, k
 			}
 		}
-		s := amax / 127
-		scale[j0/QBlock*qGroup] = s
-		q := dst[j0 : j0+QBlock]
-		if s == 0 {
-			clear(q)
-			continue
+		h := f32ToF16(amax / 127)
+		if h == 0x7c00 {
+			return kmax, o
 		}
-		inv := 1 / s
-		for j, v := range blk {
-			// v·inv is within an ulp of v/scale. Adding ±0.5 by the
-			// sign, without a branch (signs are random: a branch cost
-			// ~4 ns per weight in mispredictions), then truncating
-			// rounds half away from zero, as math.Round.
-			r := v * inv
+		scale[o] = h
+		s := F16ToF32(h)
+		inv := float32(0)
+		if s != 0 {
+			inv = 1 / s
+		}
+		for k := range QBlock {
+			// v·inv is within an ulp of v/scale. Adding ±0.5 by the sign,
+			// without a branch (signs are random), then truncating rounds
+			// half away from zero, as math.Round.
+			r := src[k*ld+o] * inv
 			r += math.Float32frombits(math.Float32bits(r)&(1<<31) | math.Float32bits(0.5))
-			q[j] = int8(max(-127, min(127, int32(r))))
+			dst[k/4*64+o*4+k%4] = byte(max(-127, min(127, int32(r))) + 128)
 		}
 	}
-	return -1
+	return -1, -1
+}
+
+// f32ToF16 rounds v to the nearest half-precision value, ties to even:
+// subnormal halves for tiny v, +Inf beyond 65504 (v is finite and ≥ 0).
+func f32ToF16(v float32) uint16 {
+	b := math.Float32bits(v)
+	exp := int(b>>23&0xff) - 127 + 15
+	mant := b&0x7fffff | 0x800000 // with the implicit bit: 24 bits
+	shift := 13
+	if exp <= 0 { // subnormal half: fewer mantissa bits
+		shift += 1 - exp
+		exp = 0
+		if shift > 24 {
+			return 0
+		}
+	}
+	h := mant >> shift
+	rem, half := mant&(1<<shift-1), uint32(1)<<(shift-1)
+	if rem > half || rem == half && h&1 == 1 {
+		h++
+	}
+	// h carries the implicit bit for normal results; adding exp<<10 with
+	// it in place steps the exponent on a carry, as rounding up should.
+	if exp > 0 {
+		h += uint32(exp-1) << 10
+	}
+	if h >= 0x7c00 {
+		return 0x7c00
+	}
+	return uint16(h)
 }
 
 func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
@@ -115,7 +201,12 @@ func elem(m *Mat, k int) float32 {
 	case BF16:
 		return BF16ToF32(m.U16[k])
 	case Q8:
-		return float32(m.Q[k]) * m.Scale[m.ScaleIndex(k/m.Cols, k%m.Cols)]
+		i, j := k/m.Cols, k%m.Cols
+		if m.QMul {
+			i, j = j, i
+		}
+		qi, si := qIndex(m.qStride(), i, j)
+		return float32(int32(m.Q[qi])-128) * F16ToF32(m.Scale[si])
 	}
 	panic("kernels: bad dtype")
 }

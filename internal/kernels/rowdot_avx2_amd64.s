@@ -9,18 +9,18 @@
 //
 // Registers: DI y, SI x chunk, DX row r of W, R11 W chunk, BX ldw,
 // R8 rows left, CX elements left, Y0-Y1 accumulators, Y8-Y9 x chunk,
-// Y12-Y15 widened weights; Q8: AX row r's scales, R13 the block's.
+// Y12-Y15 widened weights.
 
-// func rowdotF32AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-TEXT ·rowdotF32AVX2(SB), NOSPLIT, $0-48
+// func rowdotF32AVX2(y, x *float32, w unsafe.Pointer, ldw, n int)
+TEXT ·rowdotF32AVX2(SB), NOSPLIT, $0-40
 	MOVQ y+0(FP), DI
 	MOVQ w+16(FP), DX
-	MOVQ ldw+32(FP), BX
+	MOVQ ldw+24(FP), BX
 	MOVQ $4, R8
 
 row:
 	MOVQ   x+8(FP), SI
-	MOVQ   n+40(FP), CX
+	MOVQ   n+32(FP), CX
 	MOVQ   DX, R11
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -52,16 +52,16 @@ next:
 	VZEROUPPER
 	RET
 
-// func rowdotF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-TEXT ·rowdotF16AVX2(SB), NOSPLIT, $0-48
+// func rowdotF16AVX2(y, x *float32, w unsafe.Pointer, ldw, n int)
+TEXT ·rowdotF16AVX2(SB), NOSPLIT, $0-40
 	MOVQ y+0(FP), DI
 	MOVQ w+16(FP), DX
-	MOVQ ldw+32(FP), BX
+	MOVQ ldw+24(FP), BX
 	MOVQ $4, R8
 
 row:
 	MOVQ   x+8(FP), SI
-	MOVQ   n+40(FP), CX
+	MOVQ   n+32(FP), CX
 	MOVQ   DX, R11
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -93,16 +93,16 @@ next:
 	VZEROUPPER
 	RET
 
-// func rowdotBF16AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-TEXT ·rowdotBF16AVX2(SB), NOSPLIT, $0-48
+// func rowdotBF16AVX2(y, x *float32, w unsafe.Pointer, ldw, n int)
+TEXT ·rowdotBF16AVX2(SB), NOSPLIT, $0-40
 	MOVQ y+0(FP), DI
 	MOVQ w+16(FP), DX
-	MOVQ ldw+32(FP), BX
+	MOVQ ldw+24(FP), BX
 	MOVQ $4, R8
 
 row:
 	MOVQ   x+8(FP), SI
-	MOVQ   n+40(FP), CX
+	MOVQ   n+32(FP), CX
 	MOVQ   DX, R11
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -131,61 +131,6 @@ next:
 	VMOVSS       X0, (DI)
 	ADDQ         $4, DI
 	ADDQ         BX, DX
-	DECQ         R8
-	JNZ          row
-	VZEROUPPER
-	RET
-
-// func rowdotQ8AVX2(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-TEXT ·rowdotQ8AVX2(SB), NOSPLIT, $0-48
-	MOVQ y+0(FP), DI
-	MOVQ w+16(FP), DX
-	MOVQ s+24(FP), AX
-	MOVQ ldw+32(FP), BX
-	MOVQ $4, R8
-
-row:
-	MOVQ   x+8(FP), SI
-	MOVQ   n+40(FP), CX
-	MOVQ   DX, R11
-	MOVQ   AX, R13
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	TESTQ  CX, CX
-	JZ     next
-
-loop:
-	PREFETCHT0 4096(R11)
-	VPMOVSXBD   0(R11), Y12
-	VPMOVSXBD   8(R11), Y13
-	VPMOVSXBD   16(R11), Y14
-	VPMOVSXBD   24(R11), Y15
-	VCVTDQ2PS   Y12, Y12
-	VCVTDQ2PS   Y13, Y13
-	VCVTDQ2PS   Y14, Y14
-	VCVTDQ2PS   Y15, Y15
-	VMULPS      (SI), Y12, Y12
-	VFMADD231PS 32(SI), Y13, Y12
-	VMULPS      64(SI), Y14, Y14
-	VFMADD231PS 96(SI), Y15, Y14
-	VADDPS      Y14, Y12, Y12
-	VBROADCASTSS (R13), Y15
-	VFMADD231PS Y15, Y12, Y0
-	ADDQ        $128, SI
-	ADDQ        $32, R11
-	ADDQ        $32, R13
-	SUBQ        $32, CX
-	JNZ         loop
-
-next:
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	VMOVSS       X0, (DI)
-	ADDQ         $4, DI
-	ADDQ         BX, DX
-	ADDQ         $4, AX
 	DECQ         R8
 	JNZ          row
 	VZEROUPPER

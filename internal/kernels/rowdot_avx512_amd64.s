@@ -26,7 +26,7 @@
 #define SEQPROLOGUE \
 	MOVQ y+0(FP), DI; \
 	MOVQ w+16(FP), DX; \
-	MOVQ ldw+32(FP), BX; \
+	MOVQ ldw+24(FP), BX; \
 	MOVQ $4, R8
 
 // SEQNEXT stores row r's sum at y[r] and moves to row r+1.
@@ -51,7 +51,7 @@
 	SEQPROLOGUE; \
 row: \
 	MOVQ   x+8(FP), SI; \
-	MOVQ   n+40(FP), R9; \
+	MOVQ   n+32(FP), R9; \
 	MOVQ   DX, R11; \
 	VXORPS Z0, Z0, Z0; \
 	VXORPS Z1, Z1, Z1; \
@@ -139,63 +139,15 @@ next: \
 #define WIDENBF16(off, z) VPMOVZXWD off(R11), z; VPSLLD $16, z, z
 #define MWIDENBF16(k, z) VPMOVZXWD.Z (R11), k, z; VPSLLD $16, z, z
 
-// func rowdotF32AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-TEXT ·rowdotF32AVX512(SB), NOSPLIT, $0-48
+// func rowdotF32AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
+TEXT ·rowdotF32AVX512(SB), NOSPLIT, $0-40
 	ROWDOT(64, 2, WIDENF32, MWIDENF32)
 
-// func rowdotF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-TEXT ·rowdotF16AVX512(SB), NOSPLIT, $0-48
+// func rowdotF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
+TEXT ·rowdotF16AVX512(SB), NOSPLIT, $0-40
 	ROWDOT(32, 1, WIDENF16, MWIDENF16)
 
-// func rowdotBF16AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-TEXT ·rowdotBF16AVX512(SB), NOSPLIT, $0-48
+// func rowdotBF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
+TEXT ·rowdotBF16AVX512(SB), NOSPLIT, $0-40
 	ROWDOT(32, 1, WIDENBF16, MWIDENBF16)
 
-// func rowdotQ8AVX512(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
-//
-// As the float kernels, row after row in memory order, but prefetching
-// 4 KiB ahead (without, no faster); each 32-byte step is one scale block. The 4 rows lie in one group
-// of 8 (see Mat.ScaleIndex): row r's scale of a block is 4r bytes after
-// row 0's, and the next block's 32 bytes on.
-//
-// Registers: DI y, SI x block, DX row r of W, R11 W block, AX scales of
-// row r, R13 scale of the block, BX ldw, R8 rows left, CX elements left,
-// Z0 accumulator.
-TEXT ·rowdotQ8AVX512(SB), NOSPLIT, $0-48
-	MOVQ y+0(FP), DI
-	MOVQ w+16(FP), DX
-	MOVQ s+24(FP), AX
-	MOVQ ldw+32(FP), BX
-	MOVQ $4, R8
-
-row:
-	MOVQ   x+8(FP), SI
-	MOVQ   n+40(FP), CX
-	MOVQ   DX, R11
-	MOVQ   AX, R13
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	TESTQ  CX, CX
-	JZ     next
-
-loop:
-	PREFETCHT0       4096(R11)
-	VPMOVSXBD        (R11), Z12
-	VPMOVSXBD        16(R11), Z13
-	VCVTDQ2PS        Z12, Z12
-	VCVTDQ2PS        Z13, Z13
-	VMULPS           (SI), Z12, Z12
-	VFMADD231PS      64(SI), Z13, Z12
-	VFMADD231PS.BCST (R13), Z12, Z0
-	ADDQ             $128, SI
-	ADDQ             $32, R11
-	ADDQ             $32, R13
-	SUBQ             $32, CX
-	JNZ              loop
-
-next:
-	ADDQ  $4, AX
-	SEQNEXT
-	JNZ   row
-	VZEROUPPER
-	RET

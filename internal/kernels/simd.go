@@ -14,18 +14,18 @@ import (
 type simd struct {
 	// gemv[d] computes, for j < n (a multiple of 16),
 	//	y[j] += Σ_{i<rows} x[i]·W[i, j]   (rows a multiple of 4)
-	// with w pointing at W[0, 0] of a dtype-d matrix with row stride ldw bytes.
-	// For Q8, s points at the first scale of the matrix (row 0 starts a
-	// group of 8 rows), j0 is the column of w within its row (j0%16 == 0)
-	// and the matrix row length is a multiple of 32.
-	gemv [4]func(y, x *float32, w unsafe.Pointer, s *float32, rows, ldw, n, j0 int)
-	// q8cols is the column granularity of gemv[Q8]: n and j0 are multiples
-	// of it (16 if unset).
-	q8cols int
-	// rowdot[d] computes y[r] = Σ_{j<n} W[r, j]·x[j] for r < 4, n a multiple of
-	// 16 (32 for Q8, whose s points at the first scale of row 0; rows 0-3
-	// lie in one group of 8, so row r's scales are at s[r], s[r+8], ...).
-	rowdot [4]func(y, x *float32, w unsafe.Pointer, s *float32, ldw, n int)
+	// with w pointing at W[0, 0] of a dtype-d (F32, F16, BF16) matrix with
+	// row stride ldw bytes.
+	gemv [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+	// rowdot[d] computes y[r] = Σ_{j<n} W[r, j]·x[j] for r < 4, n a multiple of 16.
+	rowdot [3]func(y, x *float32, w unsafe.Pointer, ldw, n int)
+	// q8 is q8Dot over kb blocks per chunk and chunks chunks, ld blocks apart.
+	q8 func(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)
+	// q8quant is q8Quant over blocks blocks of 32; nil: use q8QuantGeneric.
+	q8quant func(xq *int8, xs *float32, corr *int32, x *float32, blocks int)
+	// qtile is quantTileGeneric, returning 0 where that finds a problem,
+	// else -1; nil: use quantTileGeneric.
+	qtile func(dst *byte, scale *uint16, src *float32, ld int) int
 	// rowdotAny says the float rowdots take any n and any alignment of w
 	// (they mask the ends of a row), so mul hands them whole rows.
 	rowdotAny bool
@@ -33,9 +33,8 @@ type simd struct {
 	// a mr×kc (row stride lda bytes) and b a packed kc×nr panel.
 	gemm   func(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
 	nr     int
-	cvtF16 func(dst *float32, src *uint16, n int)             // n%8 == 0
-	cvtBF  func(dst *float32, src *uint16, n int)             // n%8 == 0
-	cvtQ8  func(dst *float32, q *int8, s *float32, j0, n int) // n%16 == 0, j0%16 == 0
+	cvtF16 func(dst *float32, src *uint16, n int) // n%8 == 0
+	cvtBF  func(dst *float32, src *uint16, n int) // n%8 == 0
 	dot    func(a, b *float32, n int) float32
 	axpy   func(y *float32, alpha float32, x *float32, n int)
 	gelu   func(x *float32, n int) // n%8 == 0; nil: use geluGeneric
@@ -47,9 +46,6 @@ type simd struct {
 	lnSum   func(x *float32, n int) float64
 	lnSqDev func(x *float32, n int, mean float64) float64
 	lnApply func(y, x, w, b *float32, n int, m, s float32)
-	// quant is quantRowGeneric over blocks of QBlock (32) floats, returning
-	// the first block with a NaN or ±Inf, or -1; nil: use quantRowGeneric.
-	quant func(dst *int8, scale *float32, src *float32, blocks int) int
 }
 
 const (
@@ -58,23 +54,41 @@ const (
 )
 
 func (s *simd) impl(name string) impl {
-	return impl{name: name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS, layerNorm: s.layerNormS, quantRow: s.quantRowS}
+	return impl{name: name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS, layerNorm: s.layerNormS, convert: s.convert, quantTile: s.quantTile}
 }
 
-// quantRowS is quantGeneric with the row converted by the SIMD kernels
-// and, where there is one, quantized in assembly (quantizing gpt2's
-// weights at load: 0.9 s of CPU on Go's loops). A row with a NaN or ±Inf
-// is done again by quantRowGeneric, which finds its column.
-func (s *simd) quantRowS(dst []int8, scale []float32, w *Mat, i int, buf []float32) int {
-	s.convert(buf, w, i*w.Cols)
-	if s.quant != nil && len(buf) > 0 {
-		_ = scale[(len(buf)/QBlock-1)*qGroup]
-		_ = dst[len(buf)-1]
-		if s.quant(&dst[0], &scale[0], &buf[0], len(buf)/QBlock) < 0 {
-			return -1
-		}
+// quantTile is quantTileOK with the assembly (quantizing gpt2's weights
+// at load took 1.4 s of CPU in Go).
+func (s *simd) quantTile(dst []byte, scale []uint16, src []float32, ld int) bool {
+	if s.qtile == nil {
+		return quantTileOK(dst, scale, src, ld)
 	}
-	return quantRowGeneric(dst, scale, buf)
+	_, _, _ = dst[QBlock*qChunk-1], scale[qChunk-1], src[(QBlock-1)*ld+qChunk-1]
+	return s.qtile(&dst[0], &scale[0], &src[0], ld) < 0
+}
+
+// q8Dot and q8Quant with the assembly. The slices' lengths are checked
+// here: the assembly reads and writes whole chunks and blocks.
+func (s *simd) q8Dot(y []float32, xq []int8, xs []float32, corr []int32, w []byte, sc []uint16, ld int) {
+	kb, chunks := len(xs), len(y)/qChunk
+	if chunks == 0 || kb == 0 {
+		clear(y)
+		return
+	}
+	end := (chunks-1)*ld + kb
+	_, _, _ = xq[kb*QBlock-1], corr[kb-1], y[chunks*qChunk-1]
+	_, _ = w[end*QBlock*qChunk-1], sc[end*qChunk-1]
+	s.q8(&y[0], &xq[0], &xs[0], &corr[0], &w[0], &sc[0], kb, chunks, ld)
+}
+
+func (s *simd) q8Quant(xq []int8, xs []float32, corr []int32, x []float32) {
+	if s.q8quant == nil || len(xs) == 0 {
+		q8QuantGeneric(xq, xs, corr, x)
+		return
+	}
+	kb := len(xs)
+	_, _, _ = xq[kb*QBlock-1], corr[kb-1], x[kb*QBlock-1]
+	s.q8quant(&xq[0], &xs[0], &corr[0], &x[0], kb)
 }
 
 func (s *simd) dotS(a, b []float32) float32 {
@@ -151,8 +165,8 @@ func esize(d DType) int {
 	return 1
 }
 
-// storage returns the element count of m's data and panics if it cannot hold
-// Rows×Cols elements (or their Q8 scales): the assembly must never read past it.
+// storage panics if m's data cannot hold Rows×Cols elements: the assembly
+// must never read past it. (Q8 matrices are checked by mulQ8.)
 func storage(m *Mat) {
 	n := m.Rows * m.Cols
 	var have int
@@ -161,11 +175,6 @@ func storage(m *Mat) {
 		have = len(m.F32)
 	case F16, BF16:
 		have = len(m.U16)
-	case Q8:
-		have = len(m.Q)
-		if m.Cols%QBlock != 0 || len(m.Scale) < ScaleLen(m.Rows, m.Cols) {
-			have = -1
-		}
 	default:
 		panic(fmt.Sprintf("kernels: unknown dtype %d", m.DType))
 	}
@@ -194,6 +203,10 @@ func checkRange(y []float32, ldy int, x []float32, ldx, T, n, in int) {
 }
 
 func (s *simd) mulT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
+	if w.DType == Q8 {
+		mulQ8(s.q8Dot, s.q8Quant, y, ldy, x, ldx, T, w, c0, n)
+		return
+	}
 	if T <= 0 || n <= 0 {
 		return
 	}
@@ -227,35 +240,25 @@ func (s *simd) gemv1(y, x []float32, w *Mat, c0 int) {
 	r4 := rows &^ 3
 	ldw := w.Cols * esize(d)
 	lo := 0 // first column of the main call
-	var sc *float32
-	if d == Q8 {
-		if q := max(s.q8cols, 16); c0%q != 0 {
-			r4 = 0
-		} else if len(w.Scale) > 0 {
-			sc = &w.Scale[0]
-		}
-	} else if r4 > 0 && n >= 32 && ldw%(16*esize(d)) == 0 {
+	if r4 > 0 && n >= 32 && ldw%(16*esize(d)) == 0 {
 		lo = alignCols(ptr(w, c0), d)
 	}
 	n16 := (n - lo) &^ 15
-	if d == Q8 {
-		n16 = n &^ (max(s.q8cols, 16) - 1)
-	}
 	if r4 == 0 || n16 == 0 {
 		s.addRows(y, x, w, 0, rows, c0)
 		return
 	}
 	e := lo + n16 // columns [0, e) have rows [0, r4)
 	if lo > 0 {
-		s.gemv[d](&y[0], &x[0], ptr(w, c0), nil, r4, ldw, 16, c0)
+		s.gemv[d](&y[0], &x[0], ptr(w, c0), r4, ldw, 16)
 		clear(y[lo:16])
 	}
-	if e < n && d != Q8 { // n >= 32 if lo > 0, so the two ends do not meet
-		s.gemv[d](&y[n-16], &x[0], ptr(w, c0+n-16), nil, r4, ldw, 16, c0+n-16)
+	if e < n { // n >= 32 if lo > 0, so the two ends do not meet
+		s.gemv[d](&y[n-16], &x[0], ptr(w, c0+n-16), r4, ldw, 16)
 		clear(y[n-16 : e])
 	}
-	s.gemv[d](&y[lo], &x[0], ptr(w, c0+lo), sc, r4, ldw, n16, c0+lo)
-	if e < n && d != Q8 {
+	s.gemv[d](&y[lo], &x[0], ptr(w, c0+lo), r4, ldw, n16)
+	if e < n {
 		e = n
 	}
 	s.addRows(y[:e], x, w, r4, rows, c0)
@@ -307,7 +310,7 @@ var gemmPool = sync.Pool{New: func() any { return new(gemmBuf) }}
 
 // gemmT is MulT for T > 1. Loops, outer to inner: blocks of kc rows of W
 // (the x block, T×kc, stays in L2), packed to float32 panels of nr columns
-// in one pass over the rows (converting F16/BF16/Q8 here); panels; groups
+// in one pass over the rows (converting F16/BF16 here); panels; groups
 // of mr tokens, each one micro-kernel call over the whole panel.
 func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
 	nr := s.nr
@@ -392,14 +395,6 @@ func (s *simd) convert(dst []float32, w *Mat, k int) {
 		if m = n &^ 7; m > 0 {
 			s.cvtBF(&dst[0], &w.U16[k], m)
 		}
-	case Q8:
-		if i, j := k/w.Cols, k%w.Cols; j+n <= w.Cols && j%16 == 0 {
-			if m = n &^ 15; m > 0 {
-				s.cvtQ8(&dst[0], &w.Q[k], &w.Scale[w.ScaleIndex(i, 0)], j, m)
-			}
-		} else {
-			m = 0
-		}
 	}
 	for j := m; j < n; j++ {
 		dst[j] = elem(w, k+j)
@@ -407,6 +402,10 @@ func (s *simd) convert(dst []float32, w *Mat, k int) {
 }
 
 func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int) {
+	if w.DType == Q8 {
+		mulQ8(s.q8Dot, s.q8Quant, y, ldy, x, ldx, T, w, r0, n)
+		return
+	}
 	if T <= 0 || n <= 0 {
 		return
 	}
@@ -418,7 +417,7 @@ func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0
 	checkRange(y, ldy, x, ldx, T, n, C)
 	d := w.DType
 	ldw := C * esize(d)
-	if s.rowdotAny && d != Q8 {
+	if s.rowdotAny {
 		s.mulRows(y, ldy, x, ldx, T, w, r0, n)
 		return
 	}
@@ -427,15 +426,12 @@ func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0
 	// partial chunks at the ends are 16-column calls with x zeroed outside
 	// the columns they add.
 	lo := 0
-	if d != Q8 && C >= 32 && ldw%(16*esize(d)) == 0 {
+	if C >= 32 && ldw%(16*esize(d)) == 0 {
 		lo = alignCols(ptr(w, r0*C), d)
 	}
 	m := (C - lo) &^ 15
-	if d == Q8 && r0%4 != 0 {
-		m = 0 // the assembly wants its 4 rows in one group of 8
-	}
 	e := lo + m // columns [0, e) (or [lo, e) if m == 0) done in assembly
-	tail := m > 0 && e < C && d != Q8
+	tail := m > 0 && e < C
 	if tail {
 		e = C
 	}
@@ -474,18 +470,14 @@ func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0
 					k := (r0 + r) * C
 					var h, tl [4]float32
 					if lo > 0 {
-						s.rowdot[d](&yt[r], &xh[0], ptr(w, k), nil, ldw, 16)
+						s.rowdot[d](&yt[r], &xh[0], ptr(w, k), ldw, 16)
 						h = [4]float32(yt[r : r+4])
 					}
 					if tail {
-						s.rowdot[d](&yt[r], &xt[0], ptr(w, k+C-16), nil, ldw, 16)
+						s.rowdot[d](&yt[r], &xt[0], ptr(w, k+C-16), ldw, 16)
 						tl = [4]float32(yt[r : r+4])
 					}
-					var sc *float32
-					if d == Q8 {
-						sc = &w.Scale[w.ScaleIndex(r0+r, 0)]
-					}
-					s.rowdot[d](&yt[r], &xr[lo], ptr(w, k+lo), sc, ldw, m)
+					s.rowdot[d](&yt[r], &xr[lo], ptr(w, k+lo), ldw, m)
 					for q := range 4 {
 						yt[r+q] = yt[r+q] + h[q] + tl[q] + dotRow(w, r0+r+q, e, xr)
 					}
@@ -539,7 +531,7 @@ func (s *simd) mulRows(y []float32, ldy int, x []float32, ldx int, T int, w *Mat
 			yt := y[t*ldy : t*ldy+n]
 			r := b0
 			for ; r+4 <= b1; r += 4 {
-				s.rowdot[d](&yt[r], &xt[0], ptr(w, (r0+r)*C), nil, ldw, C)
+				s.rowdot[d](&yt[r], &xt[0], ptr(w, (r0+r)*C), ldw, C)
 			}
 			for ; r < b1; r++ {
 				yt[r] = dotRow(w, r0+r, 0, xt)

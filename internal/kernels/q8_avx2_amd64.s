@@ -1,0 +1,216 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Q8 products with AVX2: VPMADDUBSW multiplies unsigned by signed bytes
+// into saturating 16-bit pair sums, so the weights are made signed again
+// (XOR 0x80 takes away the stored +128) and their signs moved onto the
+// activations (|q|·(x·sign q) = q·x, at most 2·127·127 per pair: no
+// saturation); VPMADDWD by 1 then sums each lane's 4 products. The sums
+// are exact and equal corr + Σ W·xq of the VNNI kernel, so corr is not read.
+//
+// Registers: DI y chunk, SI xq, R8 xs, R11 w, R12 s, R14 and R15 the
+// chunk's first block and scales, R10 kb, CX chunks left; per chunk AX xq
+// block, BX xs[b], R13 blocks left; Y0-Y1 the chunk's float sums (outputs
+// 0-7, 8-15), Y2-Y3 integer sums, Y4 the x group, Y14 16-bit ones, Y15
+// bytes 0x80.
+
+#define GROUP(g) \
+	VPBROADCASTD (4*g)(AX), Y4; \
+	VPXOR        (64*g)(R11), Y15, Y5; \
+	VPXOR        (64*g+32)(R11), Y15, Y6; \
+	VPABSB       Y5, Y7; \
+	VPSIGNB      Y5, Y4, Y8; \
+	VPMADDUBSW   Y8, Y7, Y7; \
+	VPMADDWD     Y14, Y7, Y7; \
+	VPADDD       Y7, Y2, Y2; \
+	VPABSB       Y6, Y9; \
+	VPSIGNB      Y6, Y4, Y10; \
+	VPMADDUBSW   Y10, Y9, Y9; \
+	VPMADDWD     Y14, Y9, Y9; \
+	VPADDD       Y9, Y3, Y3
+
+// func q8AVX2(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)
+TEXT ·q8AVX2(SB), NOSPLIT, $0-72
+	MOVQ y+0(FP), DI
+	MOVQ xq+8(FP), SI
+	MOVQ xs+16(FP), R8
+	MOVQ w+32(FP), R11
+	MOVQ s+40(FP), R12
+	MOVQ kb+48(FP), R10
+	MOVQ chunks+56(FP), CX
+	MOVQ R11, R14
+	MOVQ R12, R15
+	MOVL $0x80808080, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $0x00010001, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+
+chunk:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   SI, AX
+	MOVQ   R8, BX
+	MOVQ   R10, R13
+
+block:
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	GROUP(0)
+	GROUP(1)
+	GROUP(2)
+	GROUP(3)
+	GROUP(4)
+	GROUP(5)
+	GROUP(6)
+	GROUP(7)
+	VCVTDQ2PS    Y2, Y2
+	VCVTDQ2PS    Y3, Y3
+	VCVTPH2PS    (R12), Y9
+	VCVTPH2PS    16(R12), Y10
+	VMULPS       Y9, Y2, Y2
+	VMULPS       Y10, Y3, Y3
+	VBROADCASTSS (BX), Y11
+	VFMADD231PS  Y11, Y2, Y0
+	VFMADD231PS  Y11, Y3, Y1
+	ADDQ         $512, R11
+	ADDQ         $32, R12
+	ADDQ         $32, AX
+	ADDQ         $4, BX
+	DECQ         R13
+	JNZ          block
+
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    $64, DI
+	MOVQ    ld+64(FP), R11 // the next chunk's blocks
+	MOVQ    R11, R12
+	SHLQ    $9, R11
+	SHLQ    $5, R12
+	ADDQ    R11, R14
+	ADDQ    R12, R15
+	MOVQ    R14, R11
+	MOVQ    R15, R12
+	DECQ    CX
+	JNZ     chunk
+	VZEROUPPER
+	RET
+
+// Registers: DI xq, R8 xs, R9 corr, SI x, CX blocks left, Y0-Y3 the
+// block, Y4-Y7 magnitudes, Y10 the byte order for VPERMD, X11 1, X12 127,
+// X13 2^-100, Y14 the largest finite float32, Y15 the magnitude mask.
+
+// func q8QuantAVX2(xq *int8, xs *float32, corr *int32, x *float32, blocks int)
+TEXT ·q8QuantAVX2(SB), NOSPLIT, $0-40
+	MOVQ  xq+0(FP), DI
+	MOVQ  xs+8(FP), R8
+	MOVQ  corr+16(FP), R9
+	MOVQ  x+24(FP), SI
+	MOVQ  blocks+32(FP), CX
+	TESTQ CX, CX
+	JZ    qdone
+	MOVL  $0x7fffffff, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL  $0x7f7fffff, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL  $0x0d800000, AX
+	VMOVD AX, X13
+	MOVL  $0x42fe0000, AX
+	VMOVD AX, X12
+	MOVL  $0x3f800000, AX
+	VMOVD AX, X11
+	MOVQ  $0x0703060205010400, AX // dword order after the two packs
+	VMOVQ AX, X10
+	VPMOVZXBD X10, Y10
+
+qblock:
+	VMOVUPS   (SI), Y0
+	VMOVUPS   32(SI), Y1
+	VMOVUPS   64(SI), Y2
+	VMOVUPS   96(SI), Y3
+	VANDPS    Y15, Y0, Y4
+	VANDPS    Y15, Y1, Y5
+	VANDPS    Y15, Y2, Y6
+	VANDPS    Y15, Y3, Y7
+	VCMPPS    $6, Y14, Y4, Y8 // NLE_US: NaN, or beyond the largest float
+	VCMPPS    $6, Y14, Y5, Y9
+	VORPS     Y9, Y8, Y8
+	VCMPPS    $6, Y14, Y6, Y9
+	VORPS     Y9, Y8, Y8
+	VCMPPS    $6, Y14, Y7, Y9
+	VORPS     Y9, Y8, Y8
+	VMOVMSKPS Y8, AX
+	TESTL     AX, AX
+	JNZ       qbad
+	VMAXPS       Y5, Y4, Y4
+	VMAXPS       Y7, Y6, Y6
+	VMAXPS       Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VMAXPS       X5, X4, X4
+	VPERMILPS    $0x4e, X4, X5
+	VMAXPS       X5, X4, X4
+	VPERMILPS    $0xb1, X4, X5
+	VMAXPS       X5, X4, X4
+	VCMPPS       $1, X13, X4, X5 // amax < 2^-100
+	VMOVMSKPS    X5, AX
+	TESTL        $1, AX
+	JNZ          qzero
+	VDIVSS       X12, X4, X4 // t = amax/127
+	VDIVSS       X4, X11, X5 // 1/t
+	VMOVSS       X4, (R8)
+	VBROADCASTSS X5, Y5
+	VMULPS       Y5, Y0, Y0
+	VMULPS       Y5, Y1, Y1
+	VMULPS       Y5, Y2, Y2
+	VMULPS       Y5, Y3, Y3
+	VCVTPS2DQ    Y0, Y0 // to nearest, ties to even
+	VCVTPS2DQ    Y1, Y1
+	VCVTPS2DQ    Y2, Y2
+	VCVTPS2DQ    Y3, Y3
+	VPADDD       Y1, Y0, Y8
+	VPADDD       Y3, Y2, Y9
+	VPADDD       Y9, Y8, Y8
+	VEXTRACTI128 $1, Y8, X9
+	VPADDD       X9, X8, X8
+	VPSHUFD      $0x4e, X8, X9
+	VPADDD       X9, X8, X8
+	VPSHUFD      $0xb1, X8, X9
+	VPADDD       X9, X8, X8
+	VMOVD        X8, AX
+	SHLL         $7, AX
+	NEGL         AX
+	MOVL         AX, (R9)
+	VPACKSSDW    Y1, Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VPERMD       Y0, Y10, Y0
+	VMOVDQU      Y0, (DI)
+
+qnext:
+	ADDQ $128, SI
+	ADDQ $32, DI
+	ADDQ $4, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ  qblock
+
+qdone:
+	VZEROUPPER
+	RET
+
+qbad:
+	MOVL    $0x7fc00000, (R8) // NaN scale
+	JMP     qclear
+
+qzero:
+	MOVL    $0, (R8)
+
+qclear:
+	VPXOR   Y0, Y0, Y0
+	VMOVDQU Y0, (DI)
+	MOVL    $0, (R9)
+	JMP     qnext
