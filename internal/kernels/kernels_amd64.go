@@ -32,6 +32,7 @@ var avx2 = simd{
 	rowdot:  [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdotF32AVX2, rowdotF16AVX2, rowdotBF16AVX2},
 	q8:      q8AVX2,
 	q8quant: q8QuantAVX2,
+	qtile:   quantTileAVX2,
 	gemm:    gemm6x16AVX2,
 	nr:      16,
 	cvtF16:  cvtF16AVX2,
@@ -248,8 +249,11 @@ func q8QuantAVX2(xq *int8, xs *float32, corr *int32, x *float32, blocks int)
 //go:noescape
 func q8QuantAVX512(xq *int8, xs *float32, corr *int32, x *float32, blocks int)
 
-// quantTileAVX512 is quantTileGeneric, returning 0 where that would report
-// a position and -1 otherwise.
+// quantTileAVX2 and quantTileAVX512 are quantTileGeneric, returning 0
+// where that would report a position and -1 otherwise.
 //
+//go:noescape
+func quantTileAVX2(dst *byte, scale *uint16, src *float32, ld int) int
+
 //go:noescape
 func quantTileAVX512(dst *byte, scale *uint16, src *float32, ld int) int

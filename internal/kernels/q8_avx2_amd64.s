@@ -214,3 +214,143 @@ qclear:
 	VMOVDQU Y0, (DI)
 	MOVL    $0, (R9)
 	JMP     qnext
+
+// TROUND quantizes the 16 values of the row at DX (Y12: outputs 0-7, Y13:
+// 8-15) as quantTileGeneric: half away from zero (add ±0.5 by the sign,
+// truncate), clamped to ±127, plus 128.
+#define TROUND(lo, hi) \
+	VMULPS     (DX), Y5, lo; \
+	VMULPS     32(DX), Y6, hi; \
+	VANDPS     Y8, lo, Y14; \
+	VORPS      Y7, Y14, Y14; \
+	VADDPS     Y14, lo, lo; \
+	VANDPS     Y8, hi, Y14; \
+	VORPS      Y7, Y14, Y14; \
+	VADDPS     Y14, hi, hi; \
+	VCVTTPS2DQ lo, lo; \
+	VCVTTPS2DQ hi, hi; \
+	VPMINSD    Y9, lo, lo; \
+	VPMINSD    Y9, hi, hi; \
+	VPMAXSD    Y10, lo, lo; \
+	VPMAXSD    Y10, hi, hi; \
+	VPADDD     Y11, lo, lo; \
+	VPADDD     Y11, hi, hi; \
+	ADDQ       BX, DX
+
+// Registers: DI dst, R8 scale, SI src, BX ld in bytes, DX row, CX count,
+// Y0-Y1 the max |w| of outputs 0-7 and 8-15, then their scales, Y5-Y6
+// 1/scale (0 for a zero scale), Y7 0.5, Y8 the sign bit, Y9 127, Y10
+// -127, Y11 128, Y14 the largest finite float32 (first pass), Y15 the
+// magnitude mask, Y4 non-finite lanes.
+
+// func quantTileAVX2(dst *byte, scale *uint16, src *float32, ld int) int
+TEXT ·quantTileAVX2(SB), NOSPLIT, $0-40
+	MOVQ  dst+0(FP), DI
+	MOVQ  scale+8(FP), R8
+	MOVQ  src+16(FP), SI
+	MOVQ  ld+24(FP), BX
+	SHLQ  $2, BX
+	MOVL  $0x7fffffff, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL  $0x7f7fffff, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y4, Y4, Y4
+	MOVQ  SI, DX
+	MOVQ  $32, CX
+
+tmax:
+	VANDPS (DX), Y15, Y2
+	VANDPS 32(DX), Y15, Y3
+	VCMPPS $6, Y14, Y2, Y12 // NLE_US: NaN, or beyond the largest float
+	VCMPPS $6, Y14, Y3, Y13
+	VORPS  Y12, Y4, Y4
+	VORPS  Y13, Y4, Y4
+	VMAXPS Y2, Y0, Y0
+	VMAXPS Y3, Y1, Y1
+	ADDQ   BX, DX
+	DECQ   CX
+	JNZ    tmax
+	VMOVMSKPS Y4, AX
+	TESTL  AX, AX
+	JNZ    tbad
+	MOVL   $0x42fe0000, AX // 127
+	VMOVD  AX, X2
+	VBROADCASTSS X2, Y2
+	VDIVPS Y2, Y0, Y0
+	VDIVPS Y2, Y1, Y1
+	VCVTPS2PH $0, Y0, X2 // to nearest, ties to even
+	VCVTPS2PH $0, Y1, X3
+	MOVL   $0x7c007c00, AX
+	VMOVD  AX, X4
+	VPBROADCASTD X4, X4
+	VPCMPEQW X4, X2, X12 // +Inf: the scale overflows F16
+	VPCMPEQW X4, X3, X13
+	VPOR   X13, X12, X12
+	VPTEST X12, X12
+	JNZ    tbad
+	VMOVDQU X2, (R8)
+	VMOVDQU X3, 16(R8)
+	VCVTPH2PS X2, Y0
+	VCVTPH2PS X3, Y1
+	MOVL   $0x3f800000, AX // 1
+	VMOVD  AX, X4
+	VBROADCASTSS X4, Y4
+	VDIVPS Y0, Y4, Y5
+	VDIVPS Y1, Y4, Y6
+	VXORPS Y4, Y4, Y4
+	VCMPPS $0, Y4, Y0, Y12 // EQ_OQ: a zero scale
+	VCMPPS $0, Y4, Y1, Y13
+	VANDNPS Y5, Y12, Y5
+	VANDNPS Y6, Y13, Y6
+	MOVL   $0x3f000000, AX // 0.5
+	VMOVD  AX, X7
+	VBROADCASTSS X7, Y7
+	MOVL   $0x80000000, AX
+	VMOVD  AX, X8
+	VPBROADCASTD X8, Y8
+	MOVL   $127, AX
+	VMOVD  AX, X9
+	VPBROADCASTD X9, Y9
+	MOVL   $-127, AX
+	VMOVD  AX, X10
+	VPBROADCASTD X10, Y10
+	MOVL   $128, AX
+	VMOVD  AX, X11
+	VPBROADCASTD X11, Y11
+	MOVQ   SI, DX
+	MOVQ   $8, CX
+
+tgroup:
+	TROUND(Y0, Y1)
+	TROUND(Y2, Y3)
+	VPSLLD $8, Y2, Y2
+	VPSLLD $8, Y3, Y3
+	VPOR   Y2, Y0, Y0
+	VPOR   Y3, Y1, Y1
+	TROUND(Y2, Y3)
+	VPSLLD $16, Y2, Y2
+	VPSLLD $16, Y3, Y3
+	VPOR   Y2, Y0, Y0
+	VPOR   Y3, Y1, Y1
+	TROUND(Y2, Y3)
+	VPSLLD $24, Y2, Y2
+	VPSLLD $24, Y3, Y3
+	VPOR   Y2, Y0, Y0
+	VPOR   Y3, Y1, Y1
+	VMOVDQU Y0, (DI)
+	VMOVDQU Y1, 32(DI)
+	ADDQ   $64, DI
+	DECQ   CX
+	JNZ    tgroup
+	MOVQ   $-1, ret+32(FP)
+	VZEROUPPER
+	RET
+
+tbad:
+	MOVQ $0, ret+32(FP)
+	VZEROUPPER
+	RET
