@@ -33,7 +33,8 @@ type Model struct {
 // Options change how weights are used.
 type Options struct {
 	// Quantize8 converts the large matrices (attention, MLP and the
-	// unembedding) to int8 with one scale per 32 weights at load.
+	// unembedding) to int8 with one scale per 32 weights at load; their
+	// products round the activations to int8 too (see kernels.Mat).
 	Quantize8 bool
 }
 
@@ -100,8 +101,8 @@ func New(ck *weights.Checkpoint, opt Options) (*Model, error) {
 // quantize converts the large matrices to Q8, in parallel, and lets the OS
 // drop the pages of the mapped originals. A tied matrix is both the
 // embedding and the head: it is quantized once and used for both.
-// Matrices the format cannot hold (columns not a multiple of 32) stay as
-// stored. The int8 values of all matrices share one allocation in 2 MiB
+// Matrices the format cannot hold (the dimension a product sums over
+// not a multiple of 32, or weights beyond F16 scales) stay as stored. The int8 values of all matrices share one allocation in 2 MiB
 // pages (see internal/hugepages): most matrices are smaller than one.
 func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 	type job struct {
