@@ -151,6 +151,19 @@ func (m *Mat) At(i, j int) float32 { return elem(m, i*m.Cols+j) }
 
 // Row writes row i of m into dst (len(dst) == m.Cols) as float32.
 func (m *Mat) Row(dst []float32, i int) {
+	if m.DType == Q8 && m.QMul {
+		// Output i of a Mul layout, the embedding's lookup: 4 bytes per
+		// group of each of its blocks.
+		ld := m.qStride()
+		for b := range m.Cols / QBlock {
+			q, s := qIndex(ld, b*QBlock, i)
+			scale := F16ToF32(m.Scale[s])
+			for k := range dst[b*QBlock : (b+1)*QBlock] {
+				dst[b*QBlock+k] = float32(int32(m.Q[q+k/4*64+k%4])-128) * scale
+			}
+		}
+		return
+	}
 	for j := range dst {
 		dst[j] = m.At(i, j)
 	}

@@ -335,3 +335,17 @@ func TestQuantizeVariants(t *testing.T) {
 		}
 	}
 }
+
+// TestQ8Row checks the embedding's row lookup of a Mul layout against At.
+func TestQ8Row(t *testing.T) {
+	w := randQ8(rand.New(rand.NewPCG(29, 30)), 37, 96, true)
+	row := make([]float32, 96)
+	for i := range 37 {
+		w.Row(row, i)
+		for j, v := range row {
+			if v != w.At(i, j) {
+				t.Fatalf("Row(%d)[%d] = %v, At = %v", i, j, v, w.At(i, j))
+			}
+		}
+	}
+}
