@@ -54,33 +54,33 @@ func Quantize(w *Mat, forMul bool, dst []byte, scale []uint16) (Mat, error) {
 		if cur.quantTile(d, sc, src, ld) {
 			return nil
 		}
-		k, o := quantTileGeneric(d, sc, src, ld)
-		return quantErr(w, b*QBlock+k, c*qChunk+o, forMul)
+		if k, o := quantTileGeneric(d, sc, src, ld); k >= 0 {
+			return quantErr(w, b*QBlock+k, c*qChunk+o, forMul)
+		}
+		return nil
 	}
 	var part [QBlock * qChunk]float32 // a tile copied: padded, or transposed
 	if !forMul {
-		// 32 rows at a time, converted (F32: copied) into buf, each chunk
-		// a tile. (Tiles read in place, 64 bytes from each of 32 rows of
-		// the mapped checkpoint, made loading gpt2 twice as slow.)
-		buf := make([]float32, QBlock*N)
-		for b := range kb {
-			src := buf
-			for r := range QBlock {
-				cur.convert(buf[r*N:(r+1)*N], w, (b*QBlock+r)*N)
-			}
-			for c := range nc {
-				if (c+1)*qChunk <= N {
-					if err := tile(c, b, src[c*qChunk:], N); err != nil {
+		// 256 columns of 32 rows at a time, converted (F32: copied) into
+		// buf, 32 KiB, then a tile per chunk; a strip's 16 chunks are
+		// written block after block, 16 sequential streams. (Tiles read in
+		// place, 64 bytes from each of 32 rows of the mapped checkpoint,
+		// made loading gpt2 twice as slow.)
+		const strip = 16 * qChunk
+		var buf [QBlock * strip]float32
+		for c0 := 0; c0 < nc; c0 += strip / qChunk {
+			for b := range kb {
+				j0 := c0 * qChunk
+				n := min(strip, N-j0)
+				for r := range QBlock {
+					row := buf[r*strip : r*strip+strip]
+					cur.convert(row[:n], w, (b*QBlock+r)*N+j0)
+					clear(row[n:])
+				}
+				for c := c0; c < min(nc, c0+strip/qChunk); c++ {
+					if err := tile(c, b, buf[(c-c0)*qChunk:], strip); err != nil {
 						return Mat{}, err
 					}
-					continue
-				}
-				for r := range QBlock { // the last chunk, padded with zeros
-					n := copy(part[r*qChunk:(r+1)*qChunk], src[r*N+c*qChunk:(r+1)*N])
-					clear(part[r*qChunk+n : (r+1)*qChunk])
-				}
-				if err := tile(c, b, part[:], qChunk); err != nil {
-					return Mat{}, err
 				}
 			}
 		}
