@@ -40,7 +40,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "tokenizer:   none (%v)\n", l.noTok)
 	}
-	fmt.Fprintf(stdout, "kernels:     %s\n", kernels.Name())
+	fmt.Fprintf(stdout, "kernels:     %s (int8 products: %s)\n", kernels.Name(), kernels.Q8Name())
 	fmt.Fprintf(stdout, "load time:   %.1f ms\n", ms(l.took))
 	return nil
 }

@@ -6,6 +6,8 @@ import "os"
 // architecture files add faster ones (kernels_amd64.go), best last.
 type impl struct {
 	name string
+	// q8 names the int8 product's kernel ("avx512-vnni", "avx2", "generic").
+	q8   string
 	mulT func(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int)
 	mul  func(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int)
 	dot  func(a, b []float32) float32
@@ -21,7 +23,7 @@ type impl struct {
 	quantTile func(dst []byte, scale []uint16, src []float32, ld int) bool
 }
 
-var generic = impl{name: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric, convert: convertGeneric, quantTile: quantTileOK}
+var generic = impl{name: "generic", q8: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric, convert: convertGeneric, quantTile: quantTileOK}
 
 func quantTileOK(dst []byte, scale []uint16, src []float32, ld int) bool {
 	k, _ := quantTileGeneric(dst, scale, src, ld)
@@ -68,6 +70,10 @@ func setLevel(name string) (restore func(), ok bool) {
 // Name reports the kernel family in use ("avx512", "avx2" or "generic"),
 // for `gpt2 info` and `gpt2 bench`.
 func Name() string { return cur.name }
+
+// Q8Name names the kernel of the int8 products in use: an AVX-512 CPU
+// without VNNI runs the AVX2 one.
+func Q8Name() string { return cur.q8 }
 
 // MulT computes, for t < T and j < n, y[t*ldy+j] = Σ_i x[t*ldx+i]·W[i, c0+j]:
 // the Conv1D product with W stored [in, out], restricted to columns c0..c0+n.

@@ -20,7 +20,7 @@ func archImpls() []impl {
 	out = append(out, avx2.impl("avx2"))
 	if x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL {
 		if !x.HasAVX512VNNI {
-			avx512.q8 = q8AVX2
+			avx512.q8, avx512.q8name = q8AVX2, avx2.q8name
 		}
 		out = append(out, avx512.impl("avx512"))
 	}
@@ -31,6 +31,7 @@ var avx2 = simd{
 	gemv:    [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n int){gemvF32AVX2, gemvF16AVX2, gemvBF16AVX2},
 	rowdot:  [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdotF32AVX2, rowdotF16AVX2, rowdotBF16AVX2},
 	q8:      q8AVX2,
+	q8name:  "avx2",
 	q8quant: q8QuantAVX2,
 	qtile:   quantTileAVX2,
 	gemm:    gemm6x16AVX2,
@@ -51,6 +52,7 @@ var avx512 = simd{
 	rowdot:    [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdotF32AVX512, rowdotF16AVX512, rowdotBF16AVX512},
 	rowdotAny: true,
 	q8:        q8VNNI,
+	q8name:    "avx512-vnni",
 	q8quant:   q8QuantAVX512,
 	qtile:     quantTileAVX512,
 	gemm:      gemm6x64AVX512,

@@ -349,3 +349,13 @@ func TestQ8Row(t *testing.T) {
 		}
 	}
 }
+
+// TestQ8Name checks that every family names its int8 kernel.
+func TestQ8Name(t *testing.T) {
+	forEachVariant(t, func(t *testing.T) {
+		want := map[string][]string{"generic": {"generic"}, "avx2": {"avx2"}, "avx512": {"avx512-vnni", "avx2"}}[Name()]
+		if !slices.Contains(want, Q8Name()) {
+			t.Errorf("%s: int8 kernel %q, want one of %q", Name(), Q8Name(), want)
+		}
+	})
+}

@@ -19,8 +19,10 @@ type simd struct {
 	gemv [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
 	// rowdot[d] computes y[r] = Σ_{j<n} W[r, j]·x[j] for r < 4, n a multiple of 16.
 	rowdot [3]func(y, x *float32, w unsafe.Pointer, ldw, n int)
-	// q8 is q8Dot over kb blocks per chunk and chunks chunks, ld blocks apart.
-	q8 func(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)
+	// q8 is q8Dot over kb blocks per chunk and chunks chunks, ld blocks
+	// apart; q8name names it.
+	q8     func(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)
+	q8name string
 	// q8quant is q8Quant over blocks blocks of 32; nil: use q8QuantGeneric.
 	q8quant func(xq *int8, xs *float32, corr *int32, x *float32, blocks int)
 	// qtile is quantTileGeneric, returning 0 where that finds a problem,
@@ -54,7 +56,7 @@ const (
 )
 
 func (s *simd) impl(name string) impl {
-	return impl{name: name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS, layerNorm: s.layerNormS, convert: s.convert, quantTile: s.quantTile}
+	return impl{name: name, q8: s.q8name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS, layerNorm: s.layerNormS, convert: s.convert, quantTile: s.quantTile}
 }
 
 // quantTile is quantTileOK with the assembly (quantizing gpt2's weights
