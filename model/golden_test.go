@@ -327,3 +327,41 @@ func TestDecodeMatchesPrefill(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantized8Threads checks that int8 logits do not depend on the
+// number of workers: int8 products split by columns, each output summed
+// whole by one worker in one order (float products split by rows and add
+// partial sums, whose rounding depends on the split).
+func TestQuantized8Threads(t *testing.T) {
+	ck, err := testmodel.Checkpoint(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(ck, Options{Quantize8: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []int{3, 14, 15, 92, 65, 35, 89, 79}
+	var want []float32
+	for _, threads := range []int{1, 2, 3} {
+		st := m.NewState(threads)
+		var got []float32
+		for _, id := range ids { // token by token: the decode paths
+			logits, err := st.Forward([]int{id}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, logits...)
+		}
+		st.Close()
+		if want == nil {
+			want = got
+			continue
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%d workers: logit %d = %v, %v on one", threads, i, got[i], want[i])
+			}
+		}
+	}
+}
