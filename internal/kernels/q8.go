@@ -43,6 +43,9 @@ const q8Block = 96 << 10
 // with W(k, n) the Q8 weight of output n at position k of the sum (Mat),
 // x rounded as above: MulT and Mul for Q8 matrices.
 func mulQ8(dot q8Dot, quant q8Quant, y []float32, ldy int, x []float32, ldx int, T int, w *Mat, n0, n int) {
+	if T <= 0 || n <= 0 {
+		return
+	}
 	K, N := w.qDims()
 	ld, nc := w.qStride(), (N+qChunk-1)/qChunk
 	if end := (nc-1)*ld + K/QBlock; K%QBlock != 0 || N < 0 || nc > 0 && (len(w.Q) < end*QBlock*qChunk || len(w.Scale) < end*qChunk) {
@@ -52,9 +55,6 @@ func mulQ8(dot q8Dot, quant q8Quant, y []float32, ldy int, x []float32, ldx int,
 		panic(fmt.Sprintf("kernels: outputs %d..%d out of range [0, %d)", n0, n0+n, N))
 	}
 	checkRange(y, ldy, x, ldx, T, n, K)
-	if T <= 0 || n <= 0 {
-		return
-	}
 	kb := K / QBlock
 	buf := q8Pool.Get().(*q8Buf)
 	defer q8Pool.Put(buf)
