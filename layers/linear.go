@@ -33,8 +33,8 @@ func (l *Linear) Forward(p *parallel.Pool, y, x []float32, T int) {
 }
 
 // splitRows reports whether one-token products split W by rows (float
-// weights) rather than by columns (int8, whose rows are 6 KiB pieces of
-// every chunk: decode was 15-20% slower split by rows than by columns).
+// weights) rather than by columns (int8: a worker's rows of c_attn or c_fc
+// are a 6 KiB piece of every chunk, and decode split so was 15-20% slower).
 func (l *Linear) splitRows() bool { return l.W.DType != kernels.Q8 }
 
 // cols sets columns lo..hi of y[T, out] = x[T, in]·W + b.

@@ -101,9 +101,10 @@ func New(ck *weights.Checkpoint, opt Options) (*Model, error) {
 // quantize converts the large matrices to Q8, in parallel, and lets the OS
 // drop the pages of the mapped originals. A tied matrix is both the
 // embedding and the head: it is quantized once and used for both.
-// Matrices the format cannot hold (the dimension a product sums over
-// not a multiple of 32, or weights beyond F16 scales) stay as stored. The int8 values of all matrices share one allocation in 2 MiB
-// pages (see internal/hugepages): most matrices are smaller than one.
+// Matrices the format cannot hold (the dimension a product sums over not
+// a multiple of 32, or weights beyond F16 scales) stay as stored. The int8
+// values of all matrices share one allocation in 2 MiB pages (see
+// internal/hugepages): most matrices are smaller than one.
 func (m *Model) quantize(ck *weights.Checkpoint, tied bool) {
 	type job struct {
 		name   string
