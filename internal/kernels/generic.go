@@ -9,7 +9,7 @@ import "math"
 // the Conv1D product: W is stored [in, out], x holds T rows of length in.
 func mulTGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
 	if w.DType == Q8 {
-		mulQ8(q8DotGeneric, q8QuantGeneric, y, ldy, x, ldx, T, w, c0, n)
+		mulQ8(q8DotGeneric, nil, q8QuantGeneric, y, ldy, x, ldx, T, w, c0, n)
 		return
 	}
 	for t := 0; t < T; t++ {
@@ -44,7 +44,7 @@ const genericBlock = 256
 // Each sum is taken in order of j, carried in y from one block to the next.
 func mulGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int) {
 	if w.DType == Q8 {
-		mulQ8(q8DotGeneric, q8QuantGeneric, y, ldy, x, ldx, T, w, r0, n)
+		mulQ8(q8DotGeneric, nil, q8QuantGeneric, y, ldy, x, ldx, T, w, r0, n)
 		return
 	}
 	var row [genericBlock]float32

@@ -20,7 +20,7 @@ func archImpls() []impl {
 	out = append(out, avx2.impl("avx2"))
 	if x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL {
 		if !x.HasAVX512VNNI {
-			avx512.q8, avx512.q8name = q8AVX2, avx2.q8name
+			avx512.q8, avx512.q8name, avx512.q84 = q8AVX2, avx2.q8name, nil
 		}
 		out = append(out, avx512.impl("avx512"))
 	}
@@ -53,6 +53,7 @@ var avx512 = simd{
 	rowdotAny: true,
 	q8:        q8VNNI,
 	q8name:    "avx512-vnni",
+	q84:       q8VNNI4,
 	q8quant:   q8QuantAVX512,
 	qtile:     quantTileAVX512,
 	gemm:      gemm6x64AVX512,
@@ -239,6 +240,13 @@ func lnApplyAVX512(y, x, w, b *float32, n int, m, s float32)
 //
 //go:noescape
 func q8VNNI(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)
+
+// q8VNNI4 is q8VNNI for four tokens at once (see q8_avx512_amd64.s):
+// token t's outputs at y + t·ldy bytes, its activations interleaved with
+// the others', xq4[(k/4)·16 + 4t + k%4], xs4[4b+t], corr4[4b+t].
+//
+//go:noescape
+func q8VNNI4(y *float32, ldy int, xq4 *int8, xs4 *float32, corr4 *int32, w *byte, s *uint16, kb, chunks, ld int)
 
 //go:noescape
 func q8AVX2(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)

@@ -19,6 +19,11 @@ import (
 // blocks apart: one token's outputs over whole chunks of a Q8 matrix.
 type q8Dot func(y []float32, xq []int8, xs []float32, corr []int32, w []byte, s []uint16, ld int)
 
+// q8Dot4 is q8Dot for four tokens at once, over chunks chunks: token t's
+// outputs at y[t·ldy:], its activations interleaved with the others' as
+// xq4[(k/4)·16 + 4t + k%4], xs4[4b+t], corr4[4b+t] (see interleave4).
+type q8Dot4 func(y []float32, ldy int, xq4 []int8, xs4 []float32, corr4 []int32, w []byte, s []uint16, chunks, ld int)
+
 // q8Quant rounds one token's activations x (len(xq) of them) for a Q8
 // product: xq[k], xs[b] the scale of block b and corr[b] = -128·Σ xq over
 // block b, which takes away what the stored +128 of the weights adds.
@@ -31,6 +36,10 @@ type q8Buf struct {
 	xs   []float32
 	corr []int32
 	y    [qChunk]float32
+	// the same, four tokens interleaved, for q8Dot4
+	xq4   []int8
+	xs4   []float32
+	corr4 []int32
 }
 
 var q8Pool = sync.Pool{New: func() any { return new(q8Buf) }}
@@ -41,8 +50,9 @@ const q8Block = 96 << 10
 
 // mulQ8 computes, for t < T and j < n, y[t*ldy+j] = Σ_k x[t*ldx+k]·W(k, n0+j)
 // with W(k, n) the Q8 weight of output n at position k of the sum (Mat),
-// x rounded as above: MulT and Mul for Q8 matrices.
-func mulQ8(dot q8Dot, quant q8Quant, y []float32, ldy int, x []float32, ldx int, T int, w *Mat, n0, n int) {
+// x rounded as above: MulT and Mul for Q8 matrices. dot4, if not nil,
+// takes the whole chunks of four tokens at a time.
+func mulQ8(dot q8Dot, dot4 q8Dot4, quant q8Quant, y []float32, ldy int, x []float32, ldx int, T int, w *Mat, n0, n int) {
 	if T <= 0 || n <= 0 {
 		return
 	}
@@ -67,6 +77,11 @@ func mulQ8(dot q8Dot, quant q8Quant, y []float32, ldy int, x []float32, ldx int,
 	for t := range T {
 		quant(buf.xq[t*K:(t+1)*K], buf.xs[t*kb:(t+1)*kb], buf.corr[t*kb:(t+1)*kb], x[t*ldx:t*ldx+K])
 	}
+	t4 := 0 // tokens taken four at a time
+	if dot4 != nil {
+		t4 = T &^ 3
+		buf.interleave4(t4, K)
+	}
 	const cbytes = QBlock * qChunk // bytes of one block of one chunk
 	// the weights and scales of chunks lo..hi
 	span := func(lo, hi int) ([]byte, []uint16) {
@@ -80,6 +95,18 @@ func mulQ8(dot q8Dot, quant q8Quant, y []float32, ldy int, x []float32, ldx int,
 	}
 	for cs := c0; cs < c1; cs += cb {
 		ce := min(c1, cs+cb)
+		// The whole chunks of the block, four tokens at a time.
+		lo, hi := cs, ce
+		if lo*qChunk < n0 {
+			lo++
+		}
+		if hi > lo && hi*qChunk > n0+n {
+			hi--
+		}
+		for t := 0; t < t4 && hi > lo; t += 4 {
+			qw, qs := span(lo, hi)
+			dot4(y[t*ldy+lo*qChunk-n0:], ldy, buf.xq4[t*K:(t+4)*K], buf.xs4[t*kb:(t+4)*kb], buf.corr4[t*kb:(t+4)*kb], qw, qs, hi-lo, ld)
+		}
 		for t := range T {
 			yt := y[t*ldy : t*ldy+n]
 			xq, xs, corr := buf.xq[t*K:(t+1)*K], buf.xs[t*kb:(t+1)*kb], buf.corr[t*kb:(t+1)*kb]
@@ -96,9 +123,33 @@ func mulQ8(dot q8Dot, quant q8Quant, y []float32, ldy int, x []float32, ldx int,
 				copy(yt[(hi-1)*qChunk-n0:], buf.y[:n0+n-(hi-1)*qChunk])
 				hi--
 			}
-			if hi > lo {
+			if hi > lo && t >= t4 {
 				qw, qs := span(lo, hi)
 				dot(yt[lo*qChunk-n0:hi*qChunk-n0], xq, xs, corr, qw, qs, ld)
+			}
+		}
+	}
+}
+
+// interleave4 copies the first t4 tokens' rounded activations (K each),
+// four tokens at a time, into the layout of q8Dot4.
+func (buf *q8Buf) interleave4(t4, K int) {
+	kb := K / QBlock
+	if len(buf.xq4) < t4*K {
+		buf.xq4 = make([]int8, t4*K)
+	}
+	if len(buf.xs4) < t4*kb {
+		buf.xs4, buf.corr4 = make([]float32, t4*kb), make([]int32, t4*kb)
+	}
+	for t0 := 0; t0 < t4; t0 += 4 {
+		q4, s4, c4 := buf.xq4[t0*K:(t0+4)*K], buf.xs4[t0*kb:(t0+4)*kb], buf.corr4[t0*kb:(t0+4)*kb]
+		for t := range 4 {
+			xq := buf.xq[(t0+t)*K : (t0+t+1)*K]
+			for k := 0; k < K; k += 4 {
+				copy(q4[k*4+4*t:k*4+4*t+4], xq[k:k+4])
+			}
+			for b := range kb {
+				s4[4*b+t], c4[4*b+t] = buf.xs[(t0+t)*kb+b], buf.corr[(t0+t)*kb+b]
 			}
 		}
 	}

@@ -335,3 +335,107 @@ tbad:
 	MOVQ $0, ret+32(FP)
 	VZEROUPPER
 	RET
+
+// TOKEN4 sums, for token t of four, the block's 8 groups of weights
+// (Z3-Z10) times its activations into Z11+2t (even groups, starting from
+// its corr) and Z12+2t (odd groups).
+#define TOKEN4(t, ev, od) \
+	VPBROADCASTD  (4*t)(R9)(AX*4), ev; \
+	VPXORD        od, od, od; \
+	VPDPBUSD.BCST (4*t)(R13), Z3, ev; \
+	VPDPBUSD.BCST (16+4*t)(R13), Z4, od; \
+	VPDPBUSD.BCST (32+4*t)(R13), Z5, ev; \
+	VPDPBUSD.BCST (48+4*t)(R13), Z6, od; \
+	VPDPBUSD.BCST (64+4*t)(R13), Z7, ev; \
+	VPDPBUSD.BCST (80+4*t)(R13), Z8, od; \
+	VPDPBUSD.BCST (96+4*t)(R13), Z9, ev; \
+	VPDPBUSD.BCST (112+4*t)(R13), Z10, od
+
+// FLOAT4 adds token t's integer sums times the scales (Z20) and its xs
+// into its float sums acc.
+#define FLOAT4(t, ev, od, acc) \
+	VPADDD           od, ev, ev; \
+	VCVTDQ2PS        ev, ev; \
+	VMULPS           Z20, ev, ev; \
+	VFMADD231PS.BCST (4*t)(R8)(AX*4), ev, acc
+
+// q8VNNI4 is q8VNNI for four tokens at once (prefill), each block's
+// weights loaded once for all four: y of token t at y + t·ldy bytes; the
+// tokens' activations interleaved, xq4[(k/4)·16 + 4t + k%4], xs4[4b+t],
+// corr4[4b+t]. One chunk at a time: the weights come from L2.
+//
+// Registers: DI y chunk of token 0, SI xq4, R8 xs4, R9 corr4, R10 kb·4,
+// CX chunks left, R11 and R12 the block and its scales, R14 and R15 the
+// chunk's first, BX and DX the bytes from one chunk's blocks and scales
+// to the next's, AX 4·b, R13 the block's xq4 (then ldy); Z3-Z10 weights,
+// Z11-Z18 integer sums, Z0-Z2 and Z19 float sums, Z20 scales.
+
+// func q8VNNI4(y *float32, ldy int, xq4 *int8, xs4 *float32, corr4 *int32, w *byte, s *uint16, kb, chunks, ld int)
+TEXT ·q8VNNI4(SB), NOSPLIT, $0-80
+	MOVQ y+0(FP), DI
+	MOVQ xq4+16(FP), SI
+	MOVQ xs4+24(FP), R8
+	MOVQ corr4+32(FP), R9
+	MOVQ w+40(FP), R14
+	MOVQ s+48(FP), R15
+	MOVQ kb+56(FP), R10
+	SHLQ $2, R10
+	MOVQ chunks+64(FP), CX
+	MOVQ ld+72(FP), BX
+	MOVQ BX, DX
+	SHLQ $9, BX
+	SHLQ $5, DX
+
+chunk4:
+	TESTQ  CX, CX
+	JZ     done4
+	MOVQ   R14, R11
+	MOVQ   R15, R12
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z19, Z19, Z19
+	XORQ   AX, AX
+
+block4:
+	MOVQ      AX, R13
+	SHLQ      $5, R13
+	ADDQ      SI, R13
+	VMOVDQU64 0(R11), Z3
+	VMOVDQU64 64(R11), Z4
+	VMOVDQU64 128(R11), Z5
+	VMOVDQU64 192(R11), Z6
+	VMOVDQU64 256(R11), Z7
+	VMOVDQU64 320(R11), Z8
+	VMOVDQU64 384(R11), Z9
+	VMOVDQU64 448(R11), Z10
+	TOKEN4(0, Z11, Z12)
+	TOKEN4(1, Z13, Z14)
+	TOKEN4(2, Z15, Z16)
+	TOKEN4(3, Z17, Z18)
+	VCVTPH2PS (R12), Z20
+	FLOAT4(0, Z11, Z12, Z0)
+	FLOAT4(1, Z13, Z14, Z1)
+	FLOAT4(2, Z15, Z16, Z2)
+	FLOAT4(3, Z17, Z18, Z19)
+	ADDQ      $512, R11
+	ADDQ      $32, R12
+	ADDQ      $4, AX
+	CMPQ      AX, R10
+	JNE       block4
+
+	MOVQ    ldy+8(FP), R13
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(R13*1)
+	VMOVUPS Z2, (DI)(R13*2)
+	LEAQ    (R13)(R13*2), R13
+	VMOVUPS Z19, (DI)(R13*1)
+	ADDQ    $64, DI
+	ADDQ    BX, R14
+	ADDQ    DX, R15
+	DECQ    CX
+	JMP     chunk4
+
+done4:
+	VZEROUPPER
+	RET

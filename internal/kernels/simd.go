@@ -23,6 +23,8 @@ type simd struct {
 	// apart; q8name names it.
 	q8     func(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)
 	q8name string
+	// q84 is q8 for four tokens at once (q8Dot4); nil: none.
+	q84 func(y *float32, ldy int, xq4 *int8, xs4 *float32, corr4 *int32, w *byte, s *uint16, kb, chunks, ld int)
 	// q8quant is q8Quant over blocks blocks of 32; nil: use q8QuantGeneric.
 	q8quant func(xq *int8, xs *float32, corr *int32, x *float32, blocks int)
 	// qtile is quantTileGeneric, returning 0 where that finds a problem,
@@ -81,6 +83,23 @@ func (s *simd) q8Dot(y []float32, xq []int8, xs []float32, corr []int32, w []byt
 	_, _, _ = xq[kb*QBlock-1], corr[kb-1], y[chunks*qChunk-1]
 	_, _ = w[end*QBlock*qChunk-1], sc[end*qChunk-1]
 	s.q8(&y[0], &xq[0], &xs[0], &corr[0], &w[0], &sc[0], kb, chunks, ld)
+}
+
+// q8Dot4 is q8Dot4 with the assembly, or nil if there is none.
+func (s *simd) q8Dot4() q8Dot4 {
+	if s.q84 == nil {
+		return nil
+	}
+	return func(y []float32, ldy int, xq4 []int8, xs4 []float32, corr4 []int32, w []byte, sc []uint16, chunks, ld int) {
+		kb := len(xs4) / 4
+		if chunks <= 0 || kb == 0 {
+			return
+		}
+		end := (chunks-1)*ld + kb
+		_, _, _ = xq4[kb*4*QBlock-1], corr4[4*kb-1], y[3*ldy+chunks*qChunk-1]
+		_, _ = w[end*QBlock*qChunk-1], sc[end*qChunk-1]
+		s.q84(&y[0], 4*ldy, &xq4[0], &xs4[0], &corr4[0], &w[0], &sc[0], kb, chunks, ld)
+	}
 }
 
 func (s *simd) q8Quant(xq []int8, xs []float32, corr []int32, x []float32) {
@@ -206,7 +225,7 @@ func checkRange(y []float32, ldy int, x []float32, ldx, T, n, in int) {
 
 func (s *simd) mulT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
 	if w.DType == Q8 {
-		mulQ8(s.q8Dot, s.q8Quant, y, ldy, x, ldx, T, w, c0, n)
+		mulQ8(s.q8Dot, s.q8Dot4(), s.q8Quant, y, ldy, x, ldx, T, w, c0, n)
 		return
 	}
 	if T <= 0 || n <= 0 {
@@ -405,7 +424,7 @@ func (s *simd) convert(dst []float32, w *Mat, k int) {
 
 func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int) {
 	if w.DType == Q8 {
-		mulQ8(s.q8Dot, s.q8Quant, y, ldy, x, ldx, T, w, r0, n)
+		mulQ8(s.q8Dot, s.q8Dot4(), s.q8Quant, y, ldy, x, ldx, T, w, r0, n)
 		return
 	}
 	if T <= 0 || n <= 0 {
