@@ -29,6 +29,7 @@ type benchReport struct {
 	Model           string  `json:"model"`
 	DType           string  `json:"dtype"`
 	Kernels         string  `json:"kernels"`
+	Int8Kernels     string  `json:"int8_kernels,omitempty"` // with int8 weights: avx512-vnni, avx2 or generic
 	Threads         int     `json:"threads"`
 	PromptTokens    int     `json:"prompt_tokens"`
 	DecodeTokens    int     `json:"decode_tokens"`
@@ -106,6 +107,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 
 	r := benchReport{Model: name, DType: m.Blocks[0].Attn.CAttn.W.DType.String(), Kernels: kernels.Name(),
 		Threads: *threads, PromptTokens: *p, DecodeTokens: *n, Reps: *reps, LoadMS: ms(load)}
+	if r.DType == kernels.Q8.String() {
+		r.Int8Kernels = kernels.Q8Name()
+	}
 	st := m.NewState(*threads)
 	defer st.Close()
 
@@ -202,7 +206,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	fmt.Fprintf(stdout, "model %s, %s weights, %s kernels, %d threads, load %.0f ms\n", r.Model, r.DType, r.Kernels, r.Threads, r.LoadMS)
+	ks := r.Kernels
+	if r.Int8Kernels != "" {
+		ks += " (int8: " + r.Int8Kernels + ")"
+	}
+	fmt.Fprintf(stdout, "model %s, %s weights, %s kernels, %d threads, load %.0f ms\n", r.Model, r.DType, ks, r.Threads, r.LoadMS)
 	fmt.Fprintf(stdout, "%-12s %14s\n", "test", "tokens/s")
 	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("pp%d", *p), r.PrefillPerSec, r.PrefillStddev)
 	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("tg%d", *n), r.DecodePerSec, r.DecodeStddev)

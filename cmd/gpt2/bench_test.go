@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/gpt2go/gpt2/internal/kernels"
 )
 
 // TestBenchJSON runs gpt2 bench on the tiny model and checks that the JSON
@@ -25,6 +27,19 @@ func TestBenchJSON(t *testing.T) {
 	// The limit is bandwidth over bytes per token, so decode/limit is the fraction.
 	if got := r.DecodePerSec / r.DecodeLimit; got/r.DecodeMemoryFrac < 0.999 || got/r.DecodeMemoryFrac > 1.001 {
 		t.Errorf("decode %.1f / limit %.1f = %.4f, fraction %.4f", r.DecodePerSec, r.DecodeLimit, got, r.DecodeMemoryFrac)
+	}
+	if r.Int8Kernels != "" {
+		t.Errorf("float weights report int8 kernels %q", r.Int8Kernels)
+	}
+	// With int8 weights (the demo model's widths are multiples of 32: all
+	// its matrices are int8) the report names their kernel too.
+	out, stderr, code = runCmd(t, "bench", "--quantize", "q8", "-p", "8", "-n", "8", "--reps", "1", "--json")
+	if code != 0 {
+		t.Fatalf("q8: exit %d: %s", code, stderr)
+	}
+	var q benchReport
+	if err := json.Unmarshal([]byte(out), &q); err != nil || q.DType != "Q8" || q.Int8Kernels != kernels.Q8Name() || q.Int8Kernels == "" {
+		t.Errorf("q8 report: dtype %q, int8 kernels %q (want %q), %v", q.DType, q.Int8Kernels, kernels.Q8Name(), err)
 	}
 	for _, bad := range [][]string{{"-p", "0"}, {"-n", "100"}, {"--quantize", "q4"}} {
 		args := append([]string{"bench", "--model", tinyModel, "--reps", "1"}, bad...)
