@@ -20,7 +20,7 @@ func archImpls() []impl {
 	out = append(out, avx2.impl("avx2"))
 	if x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL {
 		if !x.HasAVX512VNNI {
-			avx512.q8, avx512.q8name, avx512.q84 = q8AVX2, avx2.q8name, nil
+			avx512.q8, avx512.q8name, avx512.q84 = q8AVX2, avx2.q8name, q8AVX2x4
 		}
 		out = append(out, avx512.impl("avx512"))
 	}
@@ -32,6 +32,7 @@ var avx2 = simd{
 	rowdot:  [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdotF32AVX2, rowdotF16AVX2, rowdotBF16AVX2},
 	q8:      q8AVX2,
 	q8name:  "avx2",
+	q84:     q8AVX2x4,
 	q8quant: q8QuantAVX2,
 	qtile:   quantTileAVX2,
 	gemm:    gemm6x16AVX2,
@@ -247,6 +248,11 @@ func q8VNNI(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, 
 //
 //go:noescape
 func q8VNNI4(y *float32, ldy int, xq4 *int8, xs4 *float32, corr4 *int32, w *byte, s *uint16, kb, chunks, ld int)
+
+// q8AVX2x4 is q8AVX2 for four tokens at once, as q8VNNI4.
+//
+//go:noescape
+func q8AVX2x4(y *float32, ldy int, xq4 *int8, xs4 *float32, corr4 *int32, w *byte, s *uint16, kb, chunks, ld int)
 
 //go:noescape
 func q8AVX2(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)

@@ -356,3 +356,140 @@ tbad:
 	MOVQ $0, ret+32(FP)
 	VZEROUPPER
 	RET
+
+// HALF4 adds the products of 8 outputs' weights at m (32 bytes) with four
+// tokens' x groups into their sums a0-a3: the sign-corrected weights
+// (Y8, Y9) are shared by the four.
+#define HALF4(m, g, a0, a1, a2, a3) \
+	VPXOR        m, Y15, Y8; \
+	VPABSB       Y8, Y9; \
+	VPBROADCASTD (16*g)(R13), Y10; \
+	VPSIGNB      Y8, Y10, Y10; \
+	VPMADDUBSW   Y10, Y9, Y10; \
+	VPMADDWD     Y14, Y10, Y10; \
+	VPADDD       Y10, a0, a0; \
+	VPBROADCASTD (16*g+4)(R13), Y10; \
+	VPSIGNB      Y8, Y10, Y10; \
+	VPMADDUBSW   Y10, Y9, Y10; \
+	VPMADDWD     Y14, Y10, Y10; \
+	VPADDD       Y10, a1, a1; \
+	VPBROADCASTD (16*g+8)(R13), Y10; \
+	VPSIGNB      Y8, Y10, Y10; \
+	VPMADDUBSW   Y10, Y9, Y10; \
+	VPMADDWD     Y14, Y10, Y10; \
+	VPADDD       Y10, a2, a2; \
+	VPBROADCASTD (16*g+12)(R13), Y10; \
+	VPSIGNB      Y8, Y10, Y10; \
+	VPMADDUBSW   Y10, Y9, Y10; \
+	VPMADDWD     Y14, Y10, Y10; \
+	VPADDD       Y10, a3, a3
+
+#define GROUP4(g) \
+	HALF4((64*g)(R11), g, Y0, Y2, Y4, Y6); \
+	HALF4((64*g+32)(R11), g, Y1, Y3, Y5, Y7)
+
+// OUT4 adds token t's sums lo, hi (outputs 0-7, 8-15) times the scales
+// (Y11, Y12) and its xs into its outputs at m and m32 (32 bytes on).
+#define OUT4(t, lo, hi, m, m32) \
+	VCVTDQ2PS    lo, lo; \
+	VCVTDQ2PS    hi, hi; \
+	VMULPS       Y11, lo, lo; \
+	VMULPS       Y12, hi, hi; \
+	VBROADCASTSS (4*t)(R8)(AX*4), Y13; \
+	VFMADD213PS  m, Y13, lo; \
+	VFMADD213PS  m32, Y13, hi; \
+	VMOVUPS      lo, m; \
+	VMOVUPS      hi, m32
+
+// q8AVX2x4 is q8AVX2 for four tokens at once (prefill), as q8VNNI4: the
+// weights' sign correction is shared by the four tokens. The float sums
+// live in y, zeroed at the start of each chunk.
+//
+// Registers: DI y chunk of token 0, SI xq4, R8 xs4, R10 kb·4, CX chunks
+// left, R11 and R12 the block and its scales, R14 and R15 the chunk's
+// first, BX and DX the bytes from one chunk's blocks and scales to the
+// next's, AX 4·b, R13 the block's xq4, R9 ldy; Y0-Y7 integer sums (token
+// t: Y2t outputs 0-7, Y2t+1 8-15), Y8-Y10 temporaries, Y11-Y12 scales,
+// Y13 xs, Y14 16-bit ones, Y15 bytes 0x80.
+
+// func q8AVX2x4(y *float32, ldy int, xq4 *int8, xs4 *float32, corr4 *int32, w *byte, s *uint16, kb, chunks, ld int)
+TEXT ·q8AVX2x4(SB), NOSPLIT, $0-80
+	MOVQ y+0(FP), DI
+	MOVQ ldy+8(FP), R9
+	MOVQ xq4+16(FP), SI
+	MOVQ xs4+24(FP), R8
+	MOVQ w+40(FP), R14
+	MOVQ s+48(FP), R15
+	MOVQ kb+56(FP), R10
+	SHLQ $2, R10
+	MOVQ chunks+64(FP), CX
+	MOVQ ld+72(FP), BX
+	MOVQ BX, DX
+	SHLQ $9, BX
+	SHLQ $5, DX
+	MOVL $0x80808080, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $0x00010001, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+
+xchunk:
+	TESTQ   CX, CX
+	JZ      xdone
+	MOVQ    R14, R11
+	MOVQ    R15, R12
+	VXORPS  Y0, Y0, Y0
+	LEAQ    (DI)(R9*2), R13
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y0, 32(DI)
+	VMOVUPS Y0, (DI)(R9*1)
+	VMOVUPS Y0, 32(DI)(R9*1)
+	VMOVUPS Y0, (R13)
+	VMOVUPS Y0, 32(R13)
+	VMOVUPS Y0, (R13)(R9*1)
+	VMOVUPS Y0, 32(R13)(R9*1)
+	XORQ    AX, AX
+
+xblock:
+	MOVQ  AX, R13
+	SHLQ  $5, R13
+	ADDQ  SI, R13
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	GROUP4(0)
+	GROUP4(1)
+	GROUP4(2)
+	GROUP4(3)
+	GROUP4(4)
+	GROUP4(5)
+	GROUP4(6)
+	GROUP4(7)
+	VCVTPH2PS (R12), Y11
+	VCVTPH2PS 16(R12), Y12
+	LEAQ      (DI)(R9*2), R13
+	OUT4(0, Y0, Y1, (DI), 32(DI))
+	OUT4(1, Y2, Y3, (DI)(R9*1), 32(DI)(R9*1))
+	OUT4(2, Y4, Y5, (R13), 32(R13))
+	OUT4(3, Y6, Y7, (R13)(R9*1), 32(R13)(R9*1))
+	ADDQ      $512, R11
+	ADDQ      $32, R12
+	ADDQ      $4, AX
+	CMPQ      AX, R10
+	JNE       xblock
+
+	ADDQ $64, DI
+	ADDQ BX, R14
+	ADDQ DX, R15
+	DECQ CX
+	JMP  xchunk
+
+xdone:
+	VZEROUPPER
+	RET
