@@ -18,8 +18,9 @@
 // at once, four sequential streams, which one core reads faster than one
 // or two: against one chunk, two took 5-6% less time per token on 1
 // thread and 2-3% on 2; against two, four took 7-11% less on 1 and 2
-// threads (alternating the loops token by token in one process). Two and
-// one take what is left over.
+// threads (alternating the loops token by token in one process); eight
+// were 1-2% faster than four, not worth spilling a register. Two and one
+// take what is left over.
 //
 // Registers: DI y chunk, SI xq, R8 xs, R9 corr, R10 kb·4, CX chunks left,
 // R11 and R12 the block and its scales, R14 and R15 the chunk's first,
