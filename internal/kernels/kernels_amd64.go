@@ -52,6 +52,7 @@ var avx512 = simd{
 	gemv:      [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n int){gemvF32AVX512, gemvF16AVX512, gemvBF16AVX512},
 	rowdot:    [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdotF32AVX512, rowdotF16AVX512, rowdotBF16AVX512},
 	rowdotAny: true,
+	rowdot4:   [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdot4F32AVX512, rowdot4F16AVX512, rowdot4BF16AVX512},
 	q8:        q8VNNI,
 	q8name:    "avx512-vnni",
 	q84:       q8VNNI4,
@@ -148,6 +149,19 @@ func rowdotF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 
 //go:noescape
 func rowdotBF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
+
+// rowdot4F32AVX512, rowdot4F16AVX512 and rowdot4BF16AVX512 are the
+// AVX-512 rowdots reading the 4 rows side by side (ldw a multiple of 64
+// bytes for F32, 32 for F16 and BF16).
+//
+//go:noescape
+func rowdot4F32AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
+
+//go:noescape
+func rowdot4F16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
+
+//go:noescape
+func rowdot4BF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 
 // gemm6x16AVX2 and gemm6x64AVX512 are the register-blocked micro-kernels of
 // the prefill product, for NR = 16 and 64 respectively (strides in bytes):

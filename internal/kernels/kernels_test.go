@@ -327,16 +327,23 @@ func TestMulAlignment(t *testing.T) {
 	var cases []prodCase
 	for _, d := range []DType{F32, F16, BF16} {
 		for _, C := range []int{1, 3, 16, 17, 40, 64, 96, 129, 768} {
-			const rows = 9
-			all := randMat(rng, 1, rows*C+16, d)
-			for off := 0; off < 16; off++ {
-				w := Mat{Rows: rows, Cols: C, DType: d}
-				if d == F32 {
-					w.F32 = all.F32[off : off+rows*C]
-				} else {
-					w.U16 = all.U16[off : off+rows*C]
+			// 41 rows: decode's one-token rowdots read four of them
+			// side by side (rowdot4), with every start offset.
+			for _, rows := range []int{9, 41} {
+				all := randMat(rng, 1, rows*C+16, d)
+				for off := 0; off < 16; off++ {
+					w := Mat{Rows: rows, Cols: C, DType: d}
+					if d == F32 {
+						w.F32 = all.F32[off : off+rows*C]
+					} else {
+						w.U16 = all.U16[off : off+rows*C]
+					}
+					T := 1 + off%3
+					if rows > 9 {
+						T = 1
+					}
+					cases = append(cases, newProdCase(rng, &w, dense(&w), T, off%2, rows-off%2, 0, true))
 				}
-				cases = append(cases, newProdCase(rng, &w, dense(&w), 1+off%3, off%2, rows-off%2, 0, true))
 			}
 		}
 	}

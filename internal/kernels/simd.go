@@ -33,6 +33,10 @@ type simd struct {
 	// rowdotAny says the float rowdots take any n and any alignment of w
 	// (they mask the ends of a row), so mul hands them whole rows.
 	rowdotAny bool
+	// rowdot4[d], if set, is rowdot[d] reading its 4 rows side by side
+	// (ldw a multiple of the 16-element chunk): mulRows hands it rows far
+	// apart. Only with rowdotAny.
+	rowdot4 [3]func(y, x *float32, w unsafe.Pointer, ldw, n int)
 	// gemm computes the mr×nr block c (row stride ldc bytes) = [c +] a·b for
 	// a mr×kc (row stride lda bytes) and b a packed kc×nr panel.
 	gemm   func(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
@@ -542,6 +546,21 @@ func (s *simd) mulRows(y []float32, ldy int, x []float32, ldx int, T int, w *Mat
 	xs := buf[(64-int(uintptr(unsafe.Pointer(&buf[0])))%64)%64/4:]
 	for t := 0; t < T; t++ {
 		copy(xs[t*ld+mis:], x[t*ldx:t*ldx+C])
+	}
+	if s.rowdot4[d] != nil && T == 1 && ldw%(16*es) == 0 && n >= 16 {
+		// One token (decode): row i of each quarter of the range in turn,
+		// four streams.
+		q := n / 4
+		xt := xs[mis : mis+C]
+		var four [4]float32
+		for i := range q {
+			s.rowdot4[d](&four[0], &xt[0], ptr(w, (r0+i)*C), q*ldw, C)
+			y[i], y[q+i], y[2*q+i], y[3*q+i] = four[0], four[1], four[2], four[3]
+		}
+		for r := 4 * q; r < n; r++ {
+			y[r] = dotRow(w, r0+r, 0, xt)
+		}
+		return
 	}
 	// Blocks of 64 rows stay in L2 while every token's logits are taken.
 	const rb = 64
