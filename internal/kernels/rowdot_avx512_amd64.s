@@ -153,18 +153,57 @@ TEXT ·rowdotBF16AVX512(SB), NOSPLIT, $0-40
 
 
 // ROWDOT4 is ROWDOT for four rows BX bytes apart read side by side, four
-// streams, each 16-element chunk of x loaded once for the four (the rows
-// start at the same offset within a chunk: BX is a multiple of cb). Far
-// apart, as decode's unembedding hands them in (a row from each quarter of
-// a worker's rows), four streams read faster than one: a token took
-// 2.5-3.7% less time with F32 weights on 1 thread (1.5-3.3% on 2), 5-10%
-// (1-3%) with F16, 4-11% (1-5%) with BF16, alternating token by token in
-// one process. (Four adjacent rows side by side read ~20% slower than one
-// after another, see above.)
+// streams, each chunk of x loaded once for the four (the rows start at the
+// same offset within a chunk: BX is a multiple of cb). Each row's sum is
+// taken exactly as ROWDOT takes it (the same chunks into the same four
+// accumulators, added up in the same order), so the logits are the same
+// bit for bit whichever kernel computed them. Far apart, as decode's
+// unembedding hands them in (a row from each quarter of a worker's rows),
+// four streams read faster than one: a token took 3.3-5.2% less time with
+// F32 weights on 1 thread (4-5% on 2), 5.8% (2-4%) with F16, alternating
+// token by token in one process; BF16 gained 4-11% (1-5%) with a first
+// version of this kernel. (Four adjacent rows side by side read ~20%
+// slower than one after another, see above.)
 //
 // Registers: DI y, SI x chunk, R11 W chunk of row 0, R10 of row 2, BX the
-// bytes between rows, R9 elements left, CX shift counts, R12-R13 masks,
-// Z0-Z3 the rows' sums, Z13 the x chunk.
+// bytes between rows, R9 elements left, CX shift counts, R12-R13 masks;
+// row r's accumulators Z(4r)-Z(4r+3), x chunks Z16-Z19, weights Z20-Z23.
+
+// STEP4 adds chunks 0-3 of the row at base times x (Z16-Z19) into a0-a3.
+#define STEP4(cb, W4, base, a0, a1, a2, a3) \
+	W4((0)base, Z20); \
+	W4((cb)base, Z21); \
+	W4((2*cb)base, Z22); \
+	W4((3*cb)base, Z23); \
+	VFMADD231PS Z16, Z20, a0; \
+	VFMADD231PS Z17, Z21, a1; \
+	VFMADD231PS Z18, Z22, a2; \
+	VFMADD231PS Z19, Z23, a3
+
+// ONE4 adds one chunk of the row at base, under mask k if MW4, times x
+// (Z16) into a.
+#define ONE4(W4, base, a) \
+	W4(base, Z20); \
+	VFMADD231PS Z16, Z20, a
+
+#define MONE4(MW4, k, base, a) \
+	MW4(k, base, Z20); \
+	VFMADD231PS Z16, Z20, a
+
+// SUM4 adds up row r's accumulators as SEQNEXT does (y0, x0 and y1, x1
+// the lower halves of a0 and a1) and stores y[r].
+#define SUM4(a0, a1, a2, a3, y0, x0, y1, x1, off) \
+	VADDPS        a3, a2, a2; \
+	VADDPS        a2, a1, a1; \
+	VADDPS        a1, a0, a0; \
+	VEXTRACTF64X4 $1, a0, y1; \
+	VADDPS        y1, y0, y0; \
+	VEXTRACTF128  $1, y0, x1; \
+	VADDPS        x1, x0, x0; \
+	VHADDPS       x0, x0, x0; \
+	VHADDPS       x0, x0, x0; \
+	VMOVSS        x0, off(DI)
+
 #define ROWDOT4(cb, es, W4, MW4) \
 	MOVQ   y+0(FP), DI; \
 	MOVQ   x+8(FP), SI; \
@@ -175,6 +214,18 @@ TEXT ·rowdotBF16AVX512(SB), NOSPLIT, $0-40
 	VXORPS Z1, Z1, Z1; \
 	VXORPS Z2, Z2, Z2; \
 	VXORPS Z3, Z3, Z3; \
+	VXORPS Z4, Z4, Z4; \
+	VXORPS Z5, Z5, Z5; \
+	VXORPS Z6, Z6, Z6; \
+	VXORPS Z7, Z7, Z7; \
+	VXORPS Z8, Z8, Z8; \
+	VXORPS Z9, Z9, Z9; \
+	VXORPS Z10, Z10, Z10; \
+	VXORPS Z11, Z11, Z11; \
+	VXORPS Z12, Z12, Z12; \
+	VXORPS Z13, Z13, Z13; \
+	VXORPS Z14, Z14, Z14; \
+	VXORPS Z15, Z15, Z15; \
 	MOVQ   R11, CX; \
 	ANDQ   $(cb-1), CX; \
 	TESTQ  $((1<<es)-1), CX; \
@@ -197,73 +248,67 @@ TEXT ·rowdotBF16AVX512(SB), NOSPLIT, $0-40
 	DECQ   R12; \
 	ANDQ   R12, R13; \
 head4: \
-	KMOVW       R13, K1; \
-	LEAQ        (R11)(BX*2), R10; \
-	VMOVUPS.Z   (SI), K1, Z13; \
-	MW4(K1, (R11), Z12); \
-	VFMADD231PS Z13, Z12, Z0; \
-	MW4(K1, (R11)(BX*1), Z12); \
-	VFMADD231PS Z13, Z12, Z1; \
-	MW4(K1, (R10), Z12); \
-	VFMADD231PS Z13, Z12, Z2; \
-	MW4(K1, (R10)(BX*1), Z12); \
-	VFMADD231PS Z13, Z12, Z3; \
-	LEAQ        -16(CX), R9; \
-	ADDQ        $cb, R11; \
-	ADDQ        $64, SI; \
-	TESTQ       R9, R9; \
-	JGE         loop4; \
-	XORQ        R9, R9; \
+	KMOVW     R13, K1; \
+	LEAQ      (R11)(BX*2), R10; \
+	VMOVUPS.Z (SI), K1, Z16; \
+	MONE4(MW4, K1, (R11), Z0); \
+	MONE4(MW4, K1, (R11)(BX*1), Z4); \
+	MONE4(MW4, K1, (R10), Z8); \
+	MONE4(MW4, K1, (R10)(BX*1), Z12); \
+	LEAQ      -16(CX), R9; \
+	ADDQ      $cb, R11; \
+	ADDQ      $64, SI; \
+	TESTQ     R9, R9; \
+	JGE       loop4; \
+	XORQ      R9, R9; \
 loop4: \
-	CMPQ        R9, $16; \
-	JL          tail4; \
-	LEAQ        (R11)(BX*2), R10; \
-	VMOVUPS     (SI), Z13; \
-	W4((R11), Z12); \
-	W4((R11)(BX*1), Z14); \
-	W4((R10), Z15); \
-	W4((R10)(BX*1), Z16); \
-	VFMADD231PS Z13, Z12, Z0; \
-	VFMADD231PS Z13, Z14, Z1; \
-	VFMADD231PS Z13, Z15, Z2; \
-	VFMADD231PS Z13, Z16, Z3; \
-	ADDQ        $64, SI; \
-	ADDQ        $cb, R11; \
-	SUBQ        $16, R9; \
-	JMP         loop4; \
+	CMPQ    R9, $64; \
+	JL      one4; \
+	LEAQ    (R11)(BX*2), R10; \
+	VMOVUPS (SI), Z16; \
+	VMOVUPS 64(SI), Z17; \
+	VMOVUPS 128(SI), Z18; \
+	VMOVUPS 192(SI), Z19; \
+	STEP4(cb, W4, (R11), Z0, Z1, Z2, Z3); \
+	STEP4(cb, W4, (R11)(BX*1), Z4, Z5, Z6, Z7); \
+	STEP4(cb, W4, (R10), Z8, Z9, Z10, Z11); \
+	STEP4(cb, W4, (R10)(BX*1), Z12, Z13, Z14, Z15); \
+	ADDQ    $256, SI; \
+	ADDQ    $(4*cb), R11; \
+	SUBQ    $64, R9; \
+	JMP     loop4; \
+one4: \
+	CMPQ    R9, $16; \
+	JL      tail4; \
+	LEAQ    (R11)(BX*2), R10; \
+	VMOVUPS (SI), Z16; \
+	ONE4(W4, (R11), Z0); \
+	ONE4(W4, (R11)(BX*1), Z4); \
+	ONE4(W4, (R10), Z8); \
+	ONE4(W4, (R10)(BX*1), Z12); \
+	ADDQ    $64, SI; \
+	ADDQ    $cb, R11; \
+	SUBQ    $16, R9; \
+	JMP     one4; \
 tail4: \
-	TESTQ       R9, R9; \
-	JZ          sum4; \
-	MOVQ        R9, CX; \
-	MOVQ        $1, R12; \
-	SHLQ        CX, R12; \
-	DECQ        R12; \
-	KMOVW       R12, K2; \
-	LEAQ        (R11)(BX*2), R10; \
-	VMOVUPS.Z   (SI), K2, Z13; \
-	MW4(K2, (R11), Z12); \
-	VFMADD231PS Z13, Z12, Z0; \
-	MW4(K2, (R11)(BX*1), Z12); \
-	VFMADD231PS Z13, Z12, Z1; \
-	MW4(K2, (R10), Z12); \
-	VFMADD231PS Z13, Z12, Z2; \
-	MW4(K2, (R10)(BX*1), Z12); \
-	VFMADD231PS Z13, Z12, Z3; \
+	TESTQ     R9, R9; \
+	JZ        sum4; \
+	MOVQ      R9, CX; \
+	MOVQ      $1, R12; \
+	SHLQ      CX, R12; \
+	DECQ      R12; \
+	KMOVW     R12, K2; \
+	LEAQ      (R11)(BX*2), R10; \
+	VMOVUPS.Z (SI), K2, Z16; \
+	MONE4(MW4, K2, (R11), Z1); \
+	MONE4(MW4, K2, (R11)(BX*1), Z5); \
+	MONE4(MW4, K2, (R10), Z9); \
+	MONE4(MW4, K2, (R10)(BX*1), Z13); \
 sum4: \
-	VEXTRACTF64X4 $1, Z0, Y4; \
-	VADDPS        Y4, Y0, Y0; \
-	VEXTRACTF64X4 $1, Z1, Y4; \
-	VADDPS        Y4, Y1, Y1; \
-	VEXTRACTF64X4 $1, Z2, Y4; \
-	VADDPS        Y4, Y2, Y2; \
-	VEXTRACTF64X4 $1, Z3, Y4; \
-	VADDPS        Y4, Y3, Y3; \
-	VHADDPS       Y1, Y0, Y0; \
-	VHADDPS       Y3, Y2, Y2; \
-	VHADDPS       Y2, Y0, Y0; \
-	VEXTRACTF128  $1, Y0, X1; \
-	VADDPS        X1, X0, X0; \
-	VMOVUPS       X0, (DI); \
+	SUM4(Z0, Z1, Z2, Z3, Y0, X0, Y1, X1, 0); \
+	SUM4(Z4, Z5, Z6, Z7, Y4, X4, Y5, X5, 4); \
+	SUM4(Z8, Z9, Z10, Z11, Y8, X8, Y9, X9, 8); \
+	SUM4(Z12, Z13, Z14, Z15, Y12, X12, Y13, X13, 12); \
 	VZEROUPPER; \
 	RET
 

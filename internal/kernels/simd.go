@@ -539,10 +539,11 @@ func (s *simd) mulRows(y []float32, ldy int, x []float32, ldx int, T int, w *Mat
 	ld := (mis+C+15)&^15 + 16 // floats per row of the copy, 64-byte multiple
 	bp := xPool.Get().(*[]float32)
 	defer xPool.Put(bp)
-	if need := T*ld + 16; cap(*bp) < need {
+	need := T*ld + 16 + 4 // x, its alignment, rowdot4's four sums
+	if cap(*bp) < need {
 		*bp = make([]float32, need)
 	}
-	buf := *bp
+	buf := (*bp)[:need]
 	xs := buf[(64-int(uintptr(unsafe.Pointer(&buf[0])))%64)%64/4:]
 	for t := 0; t < T; t++ {
 		copy(xs[t*ld+mis:], x[t*ldx:t*ldx+C])
@@ -552,7 +553,7 @@ func (s *simd) mulRows(y []float32, ldy int, x []float32, ldx int, T int, w *Mat
 		// four streams.
 		q := n / 4
 		xt := xs[mis : mis+C]
-		var four [4]float32
+		four := buf[need-4 : need] // on the stack it would escape through the kernel table
 		for i := range q {
 			s.rowdot4[d](&four[0], &xt[0], ptr(w, (r0+i)*C), q*ldw, C)
 			y[i], y[q+i], y[2*q+i], y[3*q+i] = four[0], four[1], four[2], four[3]
