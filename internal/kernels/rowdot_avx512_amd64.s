@@ -43,26 +43,19 @@
 	ADDQ          BX, DX; \
 	DECQ          R8
 
-// ROWDOT is a float kernel. Its 16-element chunks of W take cb bytes
-// (64 or 32, shift es = 2 or 1 from elements to bytes); WIDEN(off, z)
-// loads the chunk at off(R11) into z as floats, MWIDEN(k, z) the lanes of
-// the chunk at (R11) under mask k, zeroing the rest.
-#define ROWDOT(cb, es, WIDEN, MWIDEN) \
-	SEQPROLOGUE; \
-row: \
-	MOVQ   x+8(FP), SI; \
-	MOVQ   n+32(FP), R9; \
-	MOVQ   DX, R11; \
-	VXORPS Z0, Z0, Z0; \
-	VXORPS Z1, Z1, Z1; \
-	VXORPS Z2, Z2, Z2; \
-	VXORPS Z3, Z3, Z3; \
+// HEADMASK sets up a row's first chunk when W (R11) is not aligned to the
+// chunk: it moves R11 and x (SI) back to the aligned chunk and leaves in
+// R13 the mask of the lanes that belong to the row (and to its n
+// elements, R9) and in CX their end within the chunk plus what follows,
+// then goes on at head; if W is aligned (or not even element-aligned) it
+// goes to skip, the main loop, instead.
+#define HEADMASK(cb, es, skip, head) \
 	MOVQ   R11, CX; \
 	ANDQ   $(cb-1), CX; \
 	TESTQ  $((1<<es)-1), CX; \
-	JNZ    loop64; \
+	JNZ    skip; \
 	SHRQ   $es, CX; \
-	JZ     loop64; \
+	JZ     skip; \
 	MOVQ   CX, R12; \
 	SHLQ   $es, R12; \
 	SUBQ   R12, R11; \
@@ -77,7 +70,23 @@ row: \
 	MOVQ   $1, R12; \
 	SHLQ   CX, R12; \
 	DECQ   R12; \
-	ANDQ   R12, R13; \
+	ANDQ   R12, R13
+
+// ROWDOT is a float kernel. Its 16-element chunks of W take cb bytes
+// (64 or 32, shift es = 2 or 1 from elements to bytes); WIDEN(off, z)
+// loads the chunk at off(R11) into z as floats, MWIDEN(k, z) the lanes of
+// the chunk at (R11) under mask k, zeroing the rest.
+#define ROWDOT(cb, es, WIDEN, MWIDEN) \
+	SEQPROLOGUE; \
+row: \
+	MOVQ   x+8(FP), SI; \
+	MOVQ   n+32(FP), R9; \
+	MOVQ   DX, R11; \
+	VXORPS Z0, Z0, Z0; \
+	VXORPS Z1, Z1, Z1; \
+	VXORPS Z2, Z2, Z2; \
+	VXORPS Z3, Z3, Z3; \
+	HEADMASK(cb, es, loop64, head); \
 head: \
 	KMOVW       R13, K1; \
 	MWIDEN(K1, Z12); \
@@ -226,27 +235,7 @@ TEXT ·rowdotBF16AVX512(SB), NOSPLIT, $0-40
 	VXORPS Z13, Z13, Z13; \
 	VXORPS Z14, Z14, Z14; \
 	VXORPS Z15, Z15, Z15; \
-	MOVQ   R11, CX; \
-	ANDQ   $(cb-1), CX; \
-	TESTQ  $((1<<es)-1), CX; \
-	JNZ    loop4; \
-	SHRQ   $es, CX; \
-	JZ     loop4; \
-	MOVQ   CX, R12; \
-	SHLQ   $es, R12; \
-	SUBQ   R12, R11; \
-	MOVQ   CX, R12; \
-	SHLQ   $2, R12; \
-	SUBQ   R12, SI; \
-	MOVQ   $-1, R13; \
-	SHLQ   CX, R13; \
-	ADDQ   R9, CX; \
-	CMPQ   CX, $16; \
-	JGE    head4; \
-	MOVQ   $1, R12; \
-	SHLQ   CX, R12; \
-	DECQ   R12; \
-	ANDQ   R12, R13; \
+	HEADMASK(cb, es, loop4, head4); \
 head4: \
 	KMOVW     R13, K1; \
 	LEAQ      (R11)(BX*2), R10; \
