@@ -30,6 +30,7 @@ func archImpls() []impl {
 var avx2 = simd{
 	gemv:    [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n int){gemvF32AVX2, gemvF16AVX2, gemvBF16AVX2},
 	rowdot:  [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdotF32AVX2, rowdotF16AVX2, rowdotBF16AVX2},
+	rowdot4: [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdot4F32AVX2, rowdot4F16AVX2, rowdot4BF16AVX2},
 	q8:      q8AVX2,
 	q8name:  "avx2",
 	q84:     q8AVX2x4,
@@ -150,9 +151,20 @@ func rowdotF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 //go:noescape
 func rowdotBF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 
-// rowdot4F32AVX512, rowdot4F16AVX512 and rowdot4BF16AVX512 are the
-// AVX-512 rowdots reading the 4 rows side by side (ldw a multiple of 64
-// bytes for F32, 32 for F16 and BF16).
+// The rowdot4 kernels are the rowdots reading the 4 rows side by side,
+// each row summed exactly as the rowdot of the same family sums it (the
+// AVX-512 ones with ldw a multiple of 64 bytes for F32, 32 for F16 and
+// BF16).
+//
+//go:noescape
+func rowdot4F32AVX2(y, x *float32, w unsafe.Pointer, ldw, n int)
+
+//go:noescape
+func rowdot4F16AVX2(y, x *float32, w unsafe.Pointer, ldw, n int)
+
+//go:noescape
+func rowdot4BF16AVX2(y, x *float32, w unsafe.Pointer, ldw, n int)
+
 //
 //go:noescape
 func rowdot4F32AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)

@@ -33,9 +33,9 @@ type simd struct {
 	// rowdotAny says the float rowdots take any n and any alignment of w
 	// (they mask the ends of a row), so mul hands them whole rows.
 	rowdotAny bool
-	// rowdot4[d], if set, is rowdot[d] reading its 4 rows side by side
-	// (ldw a multiple of the 16-element chunk): mulRows hands it rows far
-	// apart. Only with rowdotAny.
+	// rowdot4[d], if set, is rowdot[d] reading its 4 rows side by side,
+	// each row summed exactly as rowdot[d] sums it (with rowdotAny, ldw a
+	// multiple of the 16-element chunk): decode hands it rows far apart.
 	rowdot4 [3]func(y, x *float32, w unsafe.Pointer, ldw, n int)
 	// gemm computes the mr×nr block c (row stride ldc bytes) = [c +] a·b for
 	// a mr×kc (row stride lda bytes) and b a packed kc×nr panel.
@@ -464,14 +464,47 @@ func (s *simd) mul(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0
 	// from xPool: arrays on the stack would escape to the heap through the
 	// kernel table, an allocation per call. The main rowdot writes straight
 	// into y, after the chunks' sums are kept in h and tl.
-	var xh, xt []float32
-	if lo > 0 || tail {
+	var xh, xt, four []float32
+	quarters := s.rowdot4[d] != nil && T == 1 && m > 0 && n >= 16
+	if lo > 0 || tail || quarters {
 		bp := xPool.Get().(*[]float32)
 		defer xPool.Put(bp)
-		if cap(*bp) < 32 {
-			*bp = make([]float32, 32)
+		if cap(*bp) < 36 {
+			*bp = make([]float32, 36)
 		}
-		xh, xt = (*bp)[:16], (*bp)[16:32]
+		xh, xt, four = (*bp)[:16], (*bp)[16:32], (*bp)[32:36]
+	}
+	if quarters {
+		// One token (decode): row i of each quarter of the range in turn,
+		// four streams (see mulRows).
+		xr := x[:C]
+		clear(xh)
+		clear(xt)
+		copy(xh[:lo], xr)
+		if tail {
+			copy(xt[16-(C-lo-m):], xr[lo+m:])
+		}
+		q, ldq := n/4, n/4*ldw
+		for i := range q {
+			k := (r0 + i) * C
+			var h, tl [4]float32
+			if lo > 0 {
+				s.rowdot4[d](&four[0], &xh[0], ptr(w, k), ldq, 16)
+				h = [4]float32(four)
+			}
+			if tail {
+				s.rowdot4[d](&four[0], &xt[0], ptr(w, k+C-16), ldq, 16)
+				tl = [4]float32(four)
+			}
+			s.rowdot4[d](&four[0], &xr[lo], ptr(w, k+lo), ldq, m)
+			for j := range 4 {
+				y[i+j*q] = four[j] + h[j] + tl[j] + dotRow(w, r0+i+j*q, e, xr)
+			}
+		}
+		for r := 4 * q; r < n; r++ {
+			y[r] = dotRow(w, r0+r, 0, xr)
+		}
+		return
 	}
 	// Blocks of 64 rows (at most 192 KiB of F32 for C=768) stay in L2
 	// while every token's logits are taken from them.

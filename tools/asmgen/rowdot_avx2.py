@@ -54,6 +54,46 @@ def kernel(d):
     return '\n'.join(out)
 
 
+def kernel4(d):
+    """rowdot for the 4 rows read side by side (four streams), each row's
+    sum taken exactly as kernel(d) takes it: rows at R11, R11+BX, R10 and
+    R10+BX (R10 = R11 + 2*BX), row r's accumulators Y(2r), Y(2r+1). Decode
+    hands it rows far apart (a row from each quarter of a worker's rows of
+    the unembedding): a token took 6.5-12.6% less time with F32 weights on
+    1 thread and 6.5-7.6% on 2, F16 6-6.4% and 3-6%, with
+    GPT2_KERNELS=avx2, alternating token by token in one process."""
+    name = f'rowdot4{d}AVX2'
+    step = 64 if d == 'F32' else 32
+    rows = ['(R11)', '(R11)(BX*1)', '(R10)', '(R10)(BX*1)']
+    out = [f'// func {name}(y, x *float32, w unsafe.Pointer, ldw, n int)',
+           f'TEXT ·{name}(SB), NOSPLIT, $0-40',
+           '\tMOVQ y+0(FP), DI', '\tMOVQ x+8(FP), SI', '\tMOVQ w+16(FP), R11', '\tMOVQ ldw+24(FP), BX',
+           '\tMOVQ n+32(FP), CX', '\tLEAQ (R11)(BX*2), R10']
+    out += [f'\tVXORPS Y{r}, Y{r}, Y{r}' for r in range(8)]
+    out += ['\tTESTQ  CX, CX', '\tJZ     sum', '', 'loop:']
+    out += [f'\tPREFETCHT0 4096{b}' for b in rows]
+    out += ['\tVMOVUPS     (SI), Y8', '\tVMOVUPS     32(SI), Y9']
+    for r, b in enumerate(rows):
+        a0, a1 = f'Y{2*r}', f'Y{2*r+1}'
+        if d == 'F32':
+            out += [f'\tVFMADD231PS {b}, Y8, {a0}', f'\tVFMADD231PS 32{b}, Y9, {a1}']
+        else:
+            if d == 'F16':
+                out += [f'\tVCVTPH2PS   {b}, Y12', f'\tVCVTPH2PS   16{b}, Y13']
+            else:
+                out += [f'\tVPMOVZXWD   {b}, Y12', f'\tVPMOVZXWD   16{b}, Y13',
+                        '\tVPSLLD      $16, Y12, Y12', '\tVPSLLD      $16, Y13, Y13']
+            out += [f'\tVFMADD231PS Y8, Y12, {a0}', f'\tVFMADD231PS Y9, Y13, {a1}']
+    out += ['\tADDQ        $64, SI', f'\tADDQ        ${step}, R11', f'\tADDQ        ${step}, R10',
+            '\tSUBQ        $16, CX', '\tJNZ         loop', '', 'sum:']
+    for r in range(4):
+        a0, a1, x0, x1 = f'Y{2*r}', f'Y{2*r+1}', f'X{2*r}', f'X{2*r+1}'
+        out += [f'\tVADDPS       {a1}, {a0}, {a0}', f'\tVEXTRACTF128 $1, {a0}, {x1}', f'\tVADDPS       {x1}, {x0}, {x0}',
+                f'\tVHADDPS      {x0}, {x0}, {x0}', f'\tVHADDPS      {x0}, {x0}, {x0}', f'\tVMOVSS       {x0}, {4*r}(DI)']
+    out += ['\tVZEROUPPER', '\tRET', '']
+    return '\n'.join(out)
+
+
 if __name__ == '__main__':
     print(HEADER)
-    print('\n'.join([kernel(d) for d in ('F32', 'F16', 'BF16')]), end='')
+    print('\n'.join([kernel(d) for d in ('F32', 'F16', 'BF16')] + [kernel4(d) for d in ('F32', 'F16', 'BF16')]), end='')
