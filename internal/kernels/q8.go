@@ -45,7 +45,8 @@ type q8Buf struct {
 var q8Pool = sync.Pool{New: func() any { return new(q8Buf) }}
 
 // q8Block is the size of the stretch of a Q8 matrix that prefill takes
-// for every token before going on: it stays in L2 meanwhile.
+// for every token (four at a time where it can) before going on: it stays
+// in L2 meanwhile.
 const q8Block = 96 << 10
 
 // mulQ8 computes, for t < T and j < n, y[t*ldy+j] = Σ_k x[t*ldx+k]·W(k, n0+j)
