@@ -228,8 +228,8 @@ var mulTCases = sync.OnceValue(func() []prodCase {
 		{shape{32, 3072}, []int{1, 2}},
 		{shape{3072, 32}, []int{1, 7}}, {shape{16, 3072}, []int{1, 13}},
 		{shape{520, 80}, []int{1, 13}},
-		// Rows longer than the 16-bit products' prefetch distance (1 KiB),
-		// several passes of 8 and a last pass of 4.
+		// Rows longer than the 16-bit products' prefetch distance (1 KiB);
+		// row counts that are multiples of 4 but not of 8 or 16.
 		{shape{44, 1040}, []int{1, 3}},
 		{shape{12, 64}, []int{1, 3}}, {shape{20, 96}, []int{1, 2}}, {shape{30, 32}, []int{1, 7}},
 	}

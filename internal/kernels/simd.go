@@ -248,7 +248,8 @@ func (s *simd) mulT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c
 }
 
 // gemv1 computes y[j] = Σ_i x[i]·W[i, c0+j]: batch-1 decode, memory-bound.
-// The assembly streams 4 rows of W at a time into y (kept in L1).
+// The assembly reads four stretches of W's rows at once (four sequential
+// streams) into y, kept in L1.
 //
 // Loads that straddle cache lines cost ~40% of the streaming rate, and
 // safetensors data is rarely 64-byte aligned. So when every row starts at
