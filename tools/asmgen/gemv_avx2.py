@@ -6,81 +6,74 @@ row's 16 columns are loaded and widened to float32:
     python3 tools/asmgen/gemv_avx2.py > internal/kernels/gemv_avx2_amd64.s
 
 Each kernel computes y[j] += sum_i x[i]*W[i, j] for j < n (n a multiple of
-16, rows a multiple of 4), W[i, j] at w + i*ldw bytes + j elements. A pass
-takes 8 rows of W (a last pass of 4 takes rows%8 == 4) and walks y in
-16-column chunks (two ymm), summing rows 0-3 and 4-7 into separate
-accumulators so the FMA chains stay short. Every step prefetches one line
-of 8 rows: for F32 the same columns of the next pass's rows; for 16-bit
-weights AHEAD bytes on in the pass's own rows, or, once that is past their
-ends, AHEAD bytes into the next pass's rows (as the AVX-512 kernels do;
-against a whole pass ahead, F16 and BF16 decode -4% per token on 1 and 2
-threads, alternating by token in one process).
+16, rows a multiple of 4), W[i, j] at w + i*ldw bytes + j elements. As the
+AVX-512 kernels do (see gemv_avx512_amd64.s), the rows are cut into four
+equal stretches and a pass takes a row from each, rows i, i+q, i+2q and
+i+3q (q = rows/4): one core reads four long sequential streams. A pass
+walks y in 16-column chunks (two ymm), rows i and i+q summed apart from
+rows i+2q and i+3q so the FMA chains stay short. 16-bit weights prefetch
+AHEAD bytes on in each stream at every chunk (twice per cache line: on
+this machine every step beat every other step by ~4% in the 8-row
+kernels before); F32 does not prefetch.
 
-Measured against the previous 4-row kernels, decode of GPT-2 124M shapes
+Measured against the 8-row kernels before (8 adjacent rows a pass, software
+prefetch keeping their short streams going), decode of GPT-2 124M shapes
 with GPT2_KERNELS=avx2, alternating the two every token in one process:
-F32 -6% to -8%, F16 -3% to -4.5%, BF16 -5% time per token. For 16-bit
-weights prefetching on every step (twice per cache line) beat every other
-step by ~4% here, unlike in the AVX-512 kernels.
+time per token on 2 threads F16 -9 to -13%, F32 -9 to -10%; on 1 thread
+F16 -13%, F32 -6%. BF16 lost 0-3% on 2 threads and 1.5-3% on one (with or
+without the prefetch): its widening takes a shuffle per 8 weights, which
+the scheme issues no less often; kept for one scheme in all three.
 """
-
 
 AHEAD = 1024  # prefetch distance of the 16-bit kernels, bytes
 
-
-def addr(base, idx, off):
-    ix = ['', '(BX*1)', '(BX*2)', '(R9*1)'][idx]
-    return f"{off if off else ''}({base}){ix}"
+# The four streams' chunks: row i at R11, the others q, 2q and 3q rows on.
+STREAMS = ['(R11)', '(R11)(R13*1)', '(R11)(R13*2)', '(R11)(R14*1)']
 
 
-def rows(d, rws, xregs, acc0, acc1, out):
-    """Adds rows rws (base register, index) times xregs into acc0, acc1."""
+def load(d, off, m, reg, out):
+    """Loads the 8 weights at byte off of stream m into reg as float32."""
+    a = f"{off if off else ''}{STREAMS[m]}"
+    if d == 'F16':
+        out.append(f'\tVCVTPH2PS   {a}, {reg}')
+    elif d == 'BF16':  # the top 16 bits of a float32
+        out.append(f'\tVPMOVZXWD   {a}, {reg}')
+        out.append(f'\tVPSLLD      $16, {reg}, {reg}')
+
+
+def chunk(d, out):
+    """Adds the four rows' 16 columns at R11 into y's chunk at R10."""
     half = 32 if d == 'F32' else 16  # bytes to the second 8 columns
-    temps = [('Y12', 'Y13'), ('Y14', 'Y15')]
-    for k, ((base, idx), xr) in enumerate(zip(rws, xregs)):
-        op = 'VMULPS     ' if k == 0 else 'VFMADD231PS'
-        if d == 'F32':
-            out.append(f'\t{op} {addr(base, idx, 0)}, {xr}, {acc0}')
-            out.append(f'\t{op} {addr(base, idx, half)}, {xr}, {acc1}')
-            continue
-        t0, t1 = temps[k % 2]
-        if d == 'F16':
-            out.append(f'\tVCVTPH2PS   {addr(base, idx, 0)}, {t0}')
-            out.append(f'\tVCVTPH2PS   {addr(base, idx, half)}, {t1}')
-        else:  # BF16: the top 16 bits of a float32
-            out.append(f'\tVPMOVZXWD   {addr(base, idx, 0)}, {t0}')
-            out.append(f'\tVPMOVZXWD   {addr(base, idx, half)}, {t1}')
-            out.append(f'\tVPSLLD      $16, {t0}, {t0}')
-            out.append(f'\tVPSLLD      $16, {t1}, {t1}')
-        out.append(f'\t{op} {t0}, {xr}, {acc0}')
-        out.append(f'\t{op} {t1}, {xr}, {acc1}')
+    xs = ['Y4', 'Y5', 'Y6', 'Y7']
+    # Streams 0 and 1 into Y0 (first 8 columns) and Y1, 2 and 3 into Y2, Y3.
+    for m in range(4):
+        op = 'VMULPS     ' if m in (0, 2) else 'VFMADD231PS'
+        acc = ['Y0', 'Y1'] if m < 2 else ['Y2', 'Y3']
+        for h in range(2):
+            if d == 'F32':
+                src = f"{half * h if h else ''}{STREAMS[m]}"
+            else:
+                src = ['Y12', 'Y13', 'Y14', 'Y15'][(m % 2) * 2 + h]
+                load(d, half * h, m, src, out)
+            out.append(f'\t{op} {src}, {xs[m]}, {acc[h]}')
+    out += ['\tVADDPS      Y2, Y0, Y0', '\tVADDPS      Y3, Y1, Y1',
+            '\tVADDPS      (R10), Y0, Y0', '\tVADDPS      32(R10), Y1, Y1',
+            '\tVMOVUPS     Y0, (R10)', '\tVMOVUPS     Y1, 32(R10)']
 
 
 def kernel(d):
     name = f'gemv{d}AVX2'
     step = 64 if d == 'F32' else 32  # bytes of a row per 16 columns
     out = [f'// func {name}(y, x *float32, w unsafe.Pointer, rows, ldw, n int)',
-           f'TEXT ·{name}(SB), NOSPLIT, $0-48', '\tPROLOGUE8']
-    if d != 'F32':  # AX = 8*ldw - max(n*es, AHEAD)
-        out += ['\tMOVQ    R8, AX', f'\tIMULQ   ${step}, AX', f'\tMOVQ    ${AHEAD}, R13', '\tCMPQ    AX, R13',
-                '\tCMOVQLT R13, AX', '\tNEGQ    AX', '\tLEAQ    (AX)(BX*8), AX']
-    out += ['', 'pass8:', '\tCMPQ CX, $8', '\tJL   tail4']
-    out += [f'\tVBROADCASTSS {4*r}(SI), Y{4+r}' for r in range(8)]
-    out += ['\tMOVQ DI, R10', '\tMOVQ DX, R11', '\tLEAQ (DX)(BX*4), R14', '\tMOVQ R8, R12', '', 'chunk8:']
-    if d == 'F32':
-        out += ['\tLEAQ (R11)(BX*8), R13', '\tLEAQ (R13)(BX*4), R15']
-    else:  # AHEAD bytes on in rows i..i+7, or into rows i+8.. once past their ends
-        out += [f'\tLEAQ    {AHEAD}(R11), R13', f'\tLEAQ    {AHEAD}(R11)(AX*1), R15',
-                f'\tCMPQ    R12, ${AHEAD // step}', '\tCMOVQLE R15, R13', '\tLEAQ    (R13)(BX*4), R15']
-    out += [f'\tPREFETCHT0 {addr(b, i, 0)}' for b in ('R13', 'R15') for i in range(4)]
-    rows(d, [('R11', i) for i in range(4)], ['Y4', 'Y5', 'Y6', 'Y7'], 'Y0', 'Y1', out)
-    rows(d, [('R14', i) for i in range(4)], ['Y8', 'Y9', 'Y10', 'Y11'], 'Y2', 'Y3', out)
-    out += ['\tSUM8', '\tADDQ $64, R10', f'\tADDQ ${step}, R11', f'\tADDQ ${step}, R14', '\tDECQ R12',
-            '\tJNZ  chunk8', '\tADDQ $32, SI', '\tLEAQ (DX)(BX*8), DX', '\tSUBQ $8, CX', '\tJMP  pass8',
-            '', 'tail4:', '\tCMPQ CX, $4', '\tJL   done']
-    out += [f'\tVBROADCASTSS {4*r}(SI), Y{4+r}' for r in range(4)]
-    out += ['\tMOVQ DI, R10', '\tMOVQ DX, R11', '\tMOVQ R8, R12', '', 'chunk4:']
-    rows(d, [('R11', i) for i in range(4)], ['Y4', 'Y5', 'Y6', 'Y7'], 'Y0', 'Y1', out)
-    out += ['\tSUM4', '\tADDQ $64, R10', f'\tADDQ ${step}, R11', '\tDECQ R12', '\tJNZ  chunk4', '',
+           f'TEXT ·{name}(SB), NOSPLIT, $0-48', '\tPROLOGUE', '', 'pass:',
+           '\tVBROADCASTSS (SI), Y4', '\tVBROADCASTSS (SI)(R15*1), Y5',
+           '\tVBROADCASTSS (SI)(R15*2), Y6', '\tVBROADCASTSS (SI)(R9*1), Y7',
+           '\tMOVQ         DI, R10', '\tMOVQ         DX, R11', '\tMOVQ         R8, R12', '', 'chunk:']
+    if d != 'F32':
+        out += [f'\tPREFETCHT0 {AHEAD}{s}' for s in STREAMS]
+    chunk(d, out)
+    out += ['\tADDQ $64, R10', f'\tADDQ ${step}, R11', '\tDECQ R12', '\tJNZ  chunk',
+            '\tADDQ $4, SI', '\tADDQ BX, DX', '\tDECQ CX', '\tJNZ  pass', '',
             'done:', '\tVZEROUPPER', '\tRET', '']
     return '\n'.join(out)
 
@@ -91,41 +84,31 @@ HEADER = """// Code generated by tools/asmgen/gemv_avx2.py; DO NOT EDIT.
 
 #include "textflag.h"
 
-// Batch-1 Conv1D products, 8 rows per pass: see tools/asmgen/gemv_avx2.py
-// for the scheme and its measurements.
+// Batch-1 Conv1D products, four streams of rows: see
+// tools/asmgen/gemv_avx2.py for the scheme.
 //
-// Registers: DI y, SI x (8 per pass), DX row i, CX rows left, BX ldw,
-// R9 3*ldw, R8 16-column chunks, R10 y chunk, R11 and R14 the chunk in
-// rows i and i+4, R13 and R15 rows i+8 and i+12 (prefetch), R12 count,
-// AX the step to the next pass's rows (16-bit prefetch), Y4-Y11
-// x[i..i+7], Y0-Y1 rows 0-3, Y2-Y3 rows 4-7, Y12-Y15 widened rows.
+// Registers: DI y, SI x[i], DX row i, CX passes left, BX ldw, R8
+// 16-column chunks, R13 q*ldw and R14 3q*ldw (the other rows, from row
+// i), R15 4q and R9 12q (their x, from x[i]), R10 y's chunk, R11 row i's
+// chunk, R12 count, Y4-Y7 x[i], x[i+q], x[i+2q], x[i+3q], Y0-Y3 sums,
+// Y12-Y15 widened 16-bit weights.
 
-#define PROLOGUE8 \\
-	MOVQ y+0(FP), DI; \\
-	MOVQ x+8(FP), SI; \\
-	MOVQ w+16(FP), DX; \\
-	MOVQ rows+24(FP), CX; \\
-	MOVQ ldw+32(FP), BX; \\
-	MOVQ n+40(FP), R8; \\
-	SHRQ $4, R8; \\
-	JZ   done; \\
-	LEAQ (BX)(BX*2), R9
-
-// SUM8 adds rows 0-3 (Y0, Y1) and 4-7 (Y2, Y3) into y's chunk.
-#define SUM8 \\
-	VADDPS  Y2, Y0, Y0; \\
-	VADDPS  Y3, Y1, Y1; \\
-	VADDPS  (R10), Y0, Y0; \\
-	VADDPS  32(R10), Y1, Y1; \\
-	VMOVUPS Y0, (R10); \\
-	VMOVUPS Y1, 32(R10)
-
-// SUM4 adds the last pass's 4 rows (Y0, Y1) into y's chunk.
-#define SUM4 \\
-	VADDPS  (R10), Y0, Y0; \\
-	VADDPS  32(R10), Y1, Y1; \\
-	VMOVUPS Y0, (R10); \\
-	VMOVUPS Y1, 32(R10)
+#define PROLOGUE \\
+	MOVQ  y+0(FP), DI; \\
+	MOVQ  x+8(FP), SI; \\
+	MOVQ  w+16(FP), DX; \\
+	MOVQ  rows+24(FP), CX; \\
+	MOVQ  ldw+32(FP), BX; \\
+	MOVQ  n+40(FP), R8; \\
+	SHRQ  $4, R8; \\
+	JZ    done; \\
+	SHRQ  $2, CX; \\
+	JZ    done; \\
+	MOVQ  CX, R13; \\
+	IMULQ BX, R13; \\
+	LEAQ  (R13)(R13*2), R14; \\
+	LEAQ  (CX*4), R15; \\
+	LEAQ  (R15)(R15*2), R9
 """
 
 if __name__ == '__main__':
