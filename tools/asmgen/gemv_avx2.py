@@ -21,8 +21,8 @@ prefetch keeping their short streams going), decode of GPT-2 124M shapes
 with GPT2_KERNELS=avx2, alternating the two every token in one process:
 time per token on 2 threads F16 -9 to -13%, F32 -9 to -10%; on 1 thread
 F16 -13%, F32 -6%. BF16 lost 0-3% on 2 threads and 1.5-3% on one (with or
-without the prefetch): its widening takes a shuffle per 8 weights, which
-the scheme issues no less often; kept for one scheme in all three.
+without the prefetch), for reasons not found; kept, for one scheme in all
+three dtypes.
 """
 
 AHEAD = 1024  # prefetch distance of the 16-bit kernels, bytes
