@@ -13,6 +13,34 @@
 // chunk, R12 count, Y4-Y7 x[i], x[i+q], x[i+2q], x[i+3q], Y0-Y3 sums,
 // Y12-Y15 widened 16-bit weights.
 
+// edgeMask holds 16 zero lanes, 16 set, 16 zero: its 16 lanes from 32-h
+// on keep lanes 0..h-1, from t on lanes 16-t..15.
+DATA edgeMask<>+0(SB)/8, $0
+DATA edgeMask<>+8(SB)/8, $0
+DATA edgeMask<>+16(SB)/8, $0
+DATA edgeMask<>+24(SB)/8, $0
+DATA edgeMask<>+32(SB)/8, $0
+DATA edgeMask<>+40(SB)/8, $0
+DATA edgeMask<>+48(SB)/8, $0
+DATA edgeMask<>+56(SB)/8, $0
+DATA edgeMask<>+64(SB)/8, $-1
+DATA edgeMask<>+72(SB)/8, $-1
+DATA edgeMask<>+80(SB)/8, $-1
+DATA edgeMask<>+88(SB)/8, $-1
+DATA edgeMask<>+96(SB)/8, $-1
+DATA edgeMask<>+104(SB)/8, $-1
+DATA edgeMask<>+112(SB)/8, $-1
+DATA edgeMask<>+120(SB)/8, $-1
+DATA edgeMask<>+128(SB)/8, $0
+DATA edgeMask<>+136(SB)/8, $0
+DATA edgeMask<>+144(SB)/8, $0
+DATA edgeMask<>+152(SB)/8, $0
+DATA edgeMask<>+160(SB)/8, $0
+DATA edgeMask<>+168(SB)/8, $0
+DATA edgeMask<>+176(SB)/8, $0
+DATA edgeMask<>+184(SB)/8, $0
+GLOBL edgeMask<>(SB), RODATA|NOPTR, $192
+
 #define PROLOGUE \
 	MOVQ  y+0(FP), DI; \
 	MOVQ  x+8(FP), SI; \
@@ -30,8 +58,8 @@
 	LEAQ  (CX*4), R15; \
 	LEAQ  (R15)(R15*2), R9
 
-// func gemvF32AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
-TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-48
+// func gemvF32AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
+TEXT ·gemvF32AVX2(SB), NOSPLIT, $0-64
 	PROLOGUE
 
 pass:
@@ -42,6 +70,37 @@ pass:
 	MOVQ         DI, R10
 	MOVQ         DX, R11
 	MOVQ         R8, R12
+
+	MOVQ  head+48(FP), AX
+	TESTQ AX, AX
+	JZ    chunk
+	SHLQ  $2, AX
+	SUBQ  AX, R11
+	SHRQ  $2, AX
+	SHLQ  $2, AX
+	SUBQ  AX, R10
+	NEGQ  AX
+	LEAQ  edgeMask<>+128(SB), R12
+	ADDQ  R12, AX
+	VMULPS      (R11), Y4, Y0
+	VMULPS      32(R11), Y4, Y1
+	VFMADD231PS (R11)(R13*1), Y5, Y0
+	VFMADD231PS 32(R11)(R13*1), Y5, Y1
+	VMULPS      (R11)(R13*2), Y6, Y2
+	VMULPS      32(R11)(R13*2), Y6, Y3
+	VFMADD231PS (R11)(R14*1), Y7, Y2
+	VFMADD231PS 32(R11)(R14*1), Y7, Y3
+	VADDPS      Y2, Y0, Y0
+	VADDPS      Y3, Y1, Y1
+	VANDPS      (AX), Y0, Y0
+	VANDPS      32(AX), Y1, Y1
+	VADDPS      (R10), Y0, Y0
+	VADDPS      32(R10), Y1, Y1
+	VMOVUPS     Y0, (R10)
+	VMOVUPS     Y1, 32(R10)
+	MOVQ  DI, R10
+	MOVQ  DX, R11
+	MOVQ  R8, R12
 
 chunk:
 	VMULPS      (R11), Y4, Y0
@@ -62,6 +121,36 @@ chunk:
 	ADDQ $64, R11
 	DECQ R12
 	JNZ  chunk
+	MOVQ  tail+56(FP), AX
+	TESTQ AX, AX
+	JZ    next
+	SHLQ  $2, AX
+	ADDQ  AX, R11
+	SHRQ  $2, AX
+	SUBQ  $64, R11
+	SHLQ  $2, AX
+	ADDQ  AX, R10
+	SUBQ  $64, R10
+	LEAQ  edgeMask<>(SB), R12
+	ADDQ  R12, AX
+	VMULPS      (R11), Y4, Y0
+	VMULPS      32(R11), Y4, Y1
+	VFMADD231PS (R11)(R13*1), Y5, Y0
+	VFMADD231PS 32(R11)(R13*1), Y5, Y1
+	VMULPS      (R11)(R13*2), Y6, Y2
+	VMULPS      32(R11)(R13*2), Y6, Y3
+	VFMADD231PS (R11)(R14*1), Y7, Y2
+	VFMADD231PS 32(R11)(R14*1), Y7, Y3
+	VADDPS      Y2, Y0, Y0
+	VADDPS      Y3, Y1, Y1
+	VANDPS      (AX), Y0, Y0
+	VANDPS      32(AX), Y1, Y1
+	VADDPS      (R10), Y0, Y0
+	VADDPS      32(R10), Y1, Y1
+	VMOVUPS     Y0, (R10)
+	VMOVUPS     Y1, 32(R10)
+
+next:
 	ADDQ $4, SI
 	ADDQ BX, DX
 	DECQ CX
@@ -71,8 +160,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func gemvF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
-TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-48
+// func gemvF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
+TEXT ·gemvF16AVX2(SB), NOSPLIT, $0-64
 	PROLOGUE
 
 pass:
@@ -83,6 +172,44 @@ pass:
 	MOVQ         DI, R10
 	MOVQ         DX, R11
 	MOVQ         R8, R12
+
+	MOVQ  head+48(FP), AX
+	TESTQ AX, AX
+	JZ    chunk
+	SUBQ  AX, R11
+	SUBQ  AX, R11
+	SHLQ  $2, AX
+	SUBQ  AX, R10
+	NEGQ  AX
+	LEAQ  edgeMask<>+128(SB), R12
+	ADDQ  R12, AX
+	VCVTPH2PS   (R11), Y12
+	VMULPS      Y12, Y4, Y0
+	VCVTPH2PS   16(R11), Y13
+	VMULPS      Y13, Y4, Y1
+	VCVTPH2PS   (R11)(R13*1), Y14
+	VFMADD231PS Y14, Y5, Y0
+	VCVTPH2PS   16(R11)(R13*1), Y15
+	VFMADD231PS Y15, Y5, Y1
+	VCVTPH2PS   (R11)(R13*2), Y12
+	VMULPS      Y12, Y6, Y2
+	VCVTPH2PS   16(R11)(R13*2), Y13
+	VMULPS      Y13, Y6, Y3
+	VCVTPH2PS   (R11)(R14*1), Y14
+	VFMADD231PS Y14, Y7, Y2
+	VCVTPH2PS   16(R11)(R14*1), Y15
+	VFMADD231PS Y15, Y7, Y3
+	VADDPS      Y2, Y0, Y0
+	VADDPS      Y3, Y1, Y1
+	VANDPS      (AX), Y0, Y0
+	VANDPS      32(AX), Y1, Y1
+	VADDPS      (R10), Y0, Y0
+	VADDPS      32(R10), Y1, Y1
+	VMOVUPS     Y0, (R10)
+	VMOVUPS     Y1, 32(R10)
+	MOVQ  DI, R10
+	MOVQ  DX, R11
+	MOVQ  R8, R12
 
 chunk:
 	PREFETCHT0 1024(R11)
@@ -115,6 +242,43 @@ chunk:
 	ADDQ $32, R11
 	DECQ R12
 	JNZ  chunk
+	MOVQ  tail+56(FP), AX
+	TESTQ AX, AX
+	JZ    next
+	ADDQ  AX, R11
+	ADDQ  AX, R11
+	SUBQ  $32, R11
+	SHLQ  $2, AX
+	ADDQ  AX, R10
+	SUBQ  $64, R10
+	LEAQ  edgeMask<>(SB), R12
+	ADDQ  R12, AX
+	VCVTPH2PS   (R11), Y12
+	VMULPS      Y12, Y4, Y0
+	VCVTPH2PS   16(R11), Y13
+	VMULPS      Y13, Y4, Y1
+	VCVTPH2PS   (R11)(R13*1), Y14
+	VFMADD231PS Y14, Y5, Y0
+	VCVTPH2PS   16(R11)(R13*1), Y15
+	VFMADD231PS Y15, Y5, Y1
+	VCVTPH2PS   (R11)(R13*2), Y12
+	VMULPS      Y12, Y6, Y2
+	VCVTPH2PS   16(R11)(R13*2), Y13
+	VMULPS      Y13, Y6, Y3
+	VCVTPH2PS   (R11)(R14*1), Y14
+	VFMADD231PS Y14, Y7, Y2
+	VCVTPH2PS   16(R11)(R14*1), Y15
+	VFMADD231PS Y15, Y7, Y3
+	VADDPS      Y2, Y0, Y0
+	VADDPS      Y3, Y1, Y1
+	VANDPS      (AX), Y0, Y0
+	VANDPS      32(AX), Y1, Y1
+	VADDPS      (R10), Y0, Y0
+	VADDPS      32(R10), Y1, Y1
+	VMOVUPS     Y0, (R10)
+	VMOVUPS     Y1, 32(R10)
+
+next:
 	ADDQ $4, SI
 	ADDQ BX, DX
 	DECQ CX
@@ -124,8 +288,8 @@ done:
 	VZEROUPPER
 	RET
 
-// func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
-TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-48
+// func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
+TEXT ·gemvBF16AVX2(SB), NOSPLIT, $0-64
 	PROLOGUE
 
 pass:
@@ -136,6 +300,52 @@ pass:
 	MOVQ         DI, R10
 	MOVQ         DX, R11
 	MOVQ         R8, R12
+
+	MOVQ  head+48(FP), AX
+	TESTQ AX, AX
+	JZ    chunk
+	SUBQ  AX, R11
+	SUBQ  AX, R11
+	SHLQ  $2, AX
+	SUBQ  AX, R10
+	NEGQ  AX
+	LEAQ  edgeMask<>+128(SB), R12
+	ADDQ  R12, AX
+	VPMOVZXWD   (R11), Y12
+	VPSLLD      $16, Y12, Y12
+	VMULPS      Y12, Y4, Y0
+	VPMOVZXWD   16(R11), Y13
+	VPSLLD      $16, Y13, Y13
+	VMULPS      Y13, Y4, Y1
+	VPMOVZXWD   (R11)(R13*1), Y14
+	VPSLLD      $16, Y14, Y14
+	VFMADD231PS Y14, Y5, Y0
+	VPMOVZXWD   16(R11)(R13*1), Y15
+	VPSLLD      $16, Y15, Y15
+	VFMADD231PS Y15, Y5, Y1
+	VPMOVZXWD   (R11)(R13*2), Y12
+	VPSLLD      $16, Y12, Y12
+	VMULPS      Y12, Y6, Y2
+	VPMOVZXWD   16(R11)(R13*2), Y13
+	VPSLLD      $16, Y13, Y13
+	VMULPS      Y13, Y6, Y3
+	VPMOVZXWD   (R11)(R14*1), Y14
+	VPSLLD      $16, Y14, Y14
+	VFMADD231PS Y14, Y7, Y2
+	VPMOVZXWD   16(R11)(R14*1), Y15
+	VPSLLD      $16, Y15, Y15
+	VFMADD231PS Y15, Y7, Y3
+	VADDPS      Y2, Y0, Y0
+	VADDPS      Y3, Y1, Y1
+	VANDPS      (AX), Y0, Y0
+	VANDPS      32(AX), Y1, Y1
+	VADDPS      (R10), Y0, Y0
+	VADDPS      32(R10), Y1, Y1
+	VMOVUPS     Y0, (R10)
+	VMOVUPS     Y1, 32(R10)
+	MOVQ  DI, R10
+	MOVQ  DX, R11
+	MOVQ  R8, R12
 
 chunk:
 	PREFETCHT0 1024(R11)
@@ -176,6 +386,51 @@ chunk:
 	ADDQ $32, R11
 	DECQ R12
 	JNZ  chunk
+	MOVQ  tail+56(FP), AX
+	TESTQ AX, AX
+	JZ    next
+	ADDQ  AX, R11
+	ADDQ  AX, R11
+	SUBQ  $32, R11
+	SHLQ  $2, AX
+	ADDQ  AX, R10
+	SUBQ  $64, R10
+	LEAQ  edgeMask<>(SB), R12
+	ADDQ  R12, AX
+	VPMOVZXWD   (R11), Y12
+	VPSLLD      $16, Y12, Y12
+	VMULPS      Y12, Y4, Y0
+	VPMOVZXWD   16(R11), Y13
+	VPSLLD      $16, Y13, Y13
+	VMULPS      Y13, Y4, Y1
+	VPMOVZXWD   (R11)(R13*1), Y14
+	VPSLLD      $16, Y14, Y14
+	VFMADD231PS Y14, Y5, Y0
+	VPMOVZXWD   16(R11)(R13*1), Y15
+	VPSLLD      $16, Y15, Y15
+	VFMADD231PS Y15, Y5, Y1
+	VPMOVZXWD   (R11)(R13*2), Y12
+	VPSLLD      $16, Y12, Y12
+	VMULPS      Y12, Y6, Y2
+	VPMOVZXWD   16(R11)(R13*2), Y13
+	VPSLLD      $16, Y13, Y13
+	VMULPS      Y13, Y6, Y3
+	VPMOVZXWD   (R11)(R14*1), Y14
+	VPSLLD      $16, Y14, Y14
+	VFMADD231PS Y14, Y7, Y2
+	VPMOVZXWD   16(R11)(R14*1), Y15
+	VPSLLD      $16, Y15, Y15
+	VFMADD231PS Y15, Y7, Y3
+	VADDPS      Y2, Y0, Y0
+	VADDPS      Y3, Y1, Y1
+	VANDPS      (AX), Y0, Y0
+	VANDPS      32(AX), Y1, Y1
+	VADDPS      (R10), Y0, Y0
+	VADDPS      32(R10), Y1, Y1
+	VMOVUPS     Y0, (R10)
+	VMOVUPS     Y1, 32(R10)
+
+next:
 	ADDQ $4, SI
 	ADDQ BX, DX
 	DECQ CX

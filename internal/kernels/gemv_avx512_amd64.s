@@ -81,6 +81,89 @@
 	PREFETCHT0 d(R11)(R13*2); \
 	PREFETCHT0 d(R11)(R14*1)
 
+// edgeMask holds 16 zero lanes, 16 set, 16 zero: its 16 lanes from 32-h
+// on keep lanes 0..h-1, from t on lanes 16-t..15.
+DATA edgeMask<>+0(SB)/8, $0
+DATA edgeMask<>+8(SB)/8, $0
+DATA edgeMask<>+16(SB)/8, $0
+DATA edgeMask<>+24(SB)/8, $0
+DATA edgeMask<>+32(SB)/8, $0
+DATA edgeMask<>+40(SB)/8, $0
+DATA edgeMask<>+48(SB)/8, $0
+DATA edgeMask<>+56(SB)/8, $0
+DATA edgeMask<>+64(SB)/8, $-1
+DATA edgeMask<>+72(SB)/8, $-1
+DATA edgeMask<>+80(SB)/8, $-1
+DATA edgeMask<>+88(SB)/8, $-1
+DATA edgeMask<>+96(SB)/8, $-1
+DATA edgeMask<>+104(SB)/8, $-1
+DATA edgeMask<>+112(SB)/8, $-1
+DATA edgeMask<>+120(SB)/8, $-1
+DATA edgeMask<>+128(SB)/8, $0
+DATA edgeMask<>+136(SB)/8, $0
+DATA edgeMask<>+144(SB)/8, $0
+DATA edgeMask<>+152(SB)/8, $0
+DATA edgeMask<>+160(SB)/8, $0
+DATA edgeMask<>+168(SB)/8, $0
+DATA edgeMask<>+176(SB)/8, $0
+DATA edgeMask<>+184(SB)/8, $0
+GLOBL edgeMask<>(SB), RODATA|NOPTR, $192
+
+// EDGE adds the four rows' 16 columns at R11 (loaded unaligned) into y's
+// 16 at R10, only in the lanes set in the mask at AX.
+#define EDGE(L) \
+	L((R11), Z0); \
+	L((R11)(R13*1), Z1); \
+	L((R11)(R13*2), Z2); \
+	L((R11)(R14*1), Z3); \
+	VMULPS      Z0, Z4, Z0; \
+	VMULPS      Z1, Z5, Z1; \
+	VFMADD231PS Z2, Z6, Z0; \
+	VFMADD231PS Z3, Z7, Z1; \
+	VADDPS      Z1, Z0, Z0; \
+	VPANDD      (AX), Z0, Z0; \
+	VADDPS      (R10), Z0, Z0; \
+	VMOVUPS     Z0, (R10)
+
+// HEAD adds columns -h..-1 (h = head, 0-15) of the pass's rows, counted
+// from the first chunk, into y, from the 16 columns h before it (which
+// the caller guarantees are in the rows).
+#define HEAD(cb, L) \
+	MOVQ  head+48(FP), AX; \
+	TESTQ AX, AX; \
+	JZ    nohead; \
+	IMULQ $(cb/16), AX; \
+	SUBQ  AX, R11; \
+	MOVQ  head+48(FP), AX; \
+	SHLQ  $2, AX; \
+	SUBQ  AX, R10; \
+	NEGQ  AX; \
+	LEAQ  edgeMask<>+128(SB), R12; \
+	ADDQ  R12, AX; \
+	EDGE(L); \
+	MOVQ  DI, R10; \
+	MOVQ  DX, R11; \
+	MOVQ  R8, R12; \
+nohead:
+
+// TAIL adds the t = tail (0-15) columns after the last chunk (R11, R10
+// just past it) into y, from the 16 columns ending there.
+#define TAIL(cb, L) \
+	MOVQ  tail+56(FP), AX; \
+	TESTQ AX, AX; \
+	JZ    notail; \
+	IMULQ $(cb/16), AX; \
+	ADDQ  AX, R11; \
+	SUBQ  $cb, R11; \
+	MOVQ  tail+56(FP), AX; \
+	SHLQ  $2, AX; \
+	ADDQ  AX, R10; \
+	SUBQ  $64, R10; \
+	LEAQ  edgeMask<>(SB), R12; \
+	ADDQ  R12, AX; \
+	EDGE(L); \
+notail:
+
 #define NOPREFETCH
 #define PREFETCH16 PREFETCH4(1024); PREFETCH4(1088)
 
@@ -91,6 +174,7 @@
 	PROLOGUE; \
 pass: \
 	PASS; \
+	HEAD(cb, L) \
 	TESTQ $1, R12; \
 	JZ    two; \
 	CHUNK(L, 0, 0); \
@@ -117,6 +201,7 @@ step: \
 	DECQ  R12; \
 	JNZ   step; \
 next: \
+	TAIL(cb, L) \
 	ADDQ  $4, SI; \
 	ADDQ  BX, DX; \
 	DECQ  CX; \
@@ -125,14 +210,14 @@ done: \
 	VZEROUPPER; \
 	RET
 
-// func gemvF32AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
-TEXT ·gemvF32AVX512(SB), NOSPLIT, $0-48
+// func gemvF32AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
+TEXT ·gemvF32AVX512(SB), NOSPLIT, $0-64
 	GEMV(64, LOADF32, NOPREFETCH)
 
-// func gemvF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
-TEXT ·gemvF16AVX512(SB), NOSPLIT, $0-48
+// func gemvF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
+TEXT ·gemvF16AVX512(SB), NOSPLIT, $0-64
 	GEMV(32, LOADF16, PREFETCH16)
 
-// func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
-TEXT ·gemvBF16AVX512(SB), NOSPLIT, $0-48
+// func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
+TEXT ·gemvBF16AVX512(SB), NOSPLIT, $0-64
 	GEMV(32, LOADBF16, PREFETCH16)

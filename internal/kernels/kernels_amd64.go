@@ -28,7 +28,7 @@ func archImpls() []impl {
 }
 
 var avx2 = simd{
-	gemv:    [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n int){gemvF32AVX2, gemvF16AVX2, gemvBF16AVX2},
+	gemv:    [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int){gemvF32AVX2, gemvF16AVX2, gemvBF16AVX2},
 	rowdot:  [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdotF32AVX2, rowdotF16AVX2, rowdotBF16AVX2},
 	rowdot4: [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdot4F32AVX2, rowdot4F16AVX2, rowdot4BF16AVX2},
 	q8:      q8AVX2,
@@ -50,7 +50,7 @@ var avx2 = simd{
 }
 
 var avx512 = simd{
-	gemv:      [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n int){gemvF32AVX512, gemvF16AVX512, gemvBF16AVX512},
+	gemv:      [3]func(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int){gemvF32AVX512, gemvF16AVX512, gemvBF16AVX512},
 	rowdot:    [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdotF32AVX512, rowdotF16AVX512, rowdotBF16AVX512},
 	rowdotAny: true,
 	rowdot4:   [3]func(y, x *float32, w unsafe.Pointer, ldw, n int){rowdot4F32AVX512, rowdot4F16AVX512, rowdot4BF16AVX512},
@@ -104,22 +104,22 @@ func axpyAVX512(y *float32, alpha float32, x *float32, n int)
 // F16 converts with VCVTPH2PS, BF16 shifts left 16 bits.
 //
 //go:noescape
-func gemvF32AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+func gemvF32AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 
 //go:noescape
-func gemvF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+func gemvF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 
 //go:noescape
-func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+func gemvBF16AVX2(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 
 //go:noescape
-func gemvF32AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+func gemvF32AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 
 //go:noescape
-func gemvF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+func gemvF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 
 //go:noescape
-func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n int)
+func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 
 // The rowdot kernels compute, with W[r, j] the element at w + r*ldw (bytes) + j
 // and n a multiple of 16. The AVX-512 float kernels take any n
