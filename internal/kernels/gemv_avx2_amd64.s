@@ -13,33 +13,7 @@
 // chunk, R12 count, Y4-Y7 x[i], x[i+q], x[i+2q], x[i+3q], Y0-Y3 sums,
 // Y12-Y15 widened 16-bit weights.
 
-// edgeMask holds 16 zero lanes, 16 set, 16 zero: its 16 lanes from 32-h
-// on keep lanes 0..h-1, from t on lanes 16-t..15.
-DATA edgeMask<>+0(SB)/8, $0
-DATA edgeMask<>+8(SB)/8, $0
-DATA edgeMask<>+16(SB)/8, $0
-DATA edgeMask<>+24(SB)/8, $0
-DATA edgeMask<>+32(SB)/8, $0
-DATA edgeMask<>+40(SB)/8, $0
-DATA edgeMask<>+48(SB)/8, $0
-DATA edgeMask<>+56(SB)/8, $0
-DATA edgeMask<>+64(SB)/8, $-1
-DATA edgeMask<>+72(SB)/8, $-1
-DATA edgeMask<>+80(SB)/8, $-1
-DATA edgeMask<>+88(SB)/8, $-1
-DATA edgeMask<>+96(SB)/8, $-1
-DATA edgeMask<>+104(SB)/8, $-1
-DATA edgeMask<>+112(SB)/8, $-1
-DATA edgeMask<>+120(SB)/8, $-1
-DATA edgeMask<>+128(SB)/8, $0
-DATA edgeMask<>+136(SB)/8, $0
-DATA edgeMask<>+144(SB)/8, $0
-DATA edgeMask<>+152(SB)/8, $0
-DATA edgeMask<>+160(SB)/8, $0
-DATA edgeMask<>+168(SB)/8, $0
-DATA edgeMask<>+176(SB)/8, $0
-DATA edgeMask<>+184(SB)/8, $0
-GLOBL edgeMask<>(SB), RODATA|NOPTR, $192
+// The masks of the end columns are gemvEdgeMask (gemv_avx512_amd64.s).
 
 #define PROLOGUE \
 	MOVQ  y+0(FP), DI; \
@@ -80,7 +54,7 @@ pass:
 	SHLQ  $2, AX
 	SUBQ  AX, R10
 	NEGQ  AX
-	LEAQ  edgeMask<>+128(SB), R12
+	LEAQ  ·gemvEdgeMask+128(SB), R12
 	ADDQ  R12, AX
 	VMULPS      (R11), Y4, Y0
 	VMULPS      32(R11), Y4, Y1
@@ -131,7 +105,7 @@ chunk:
 	SHLQ  $2, AX
 	ADDQ  AX, R10
 	SUBQ  $64, R10
-	LEAQ  edgeMask<>(SB), R12
+	LEAQ  ·gemvEdgeMask(SB), R12
 	ADDQ  R12, AX
 	VMULPS      (R11), Y4, Y0
 	VMULPS      32(R11), Y4, Y1
@@ -181,7 +155,7 @@ pass:
 	SHLQ  $2, AX
 	SUBQ  AX, R10
 	NEGQ  AX
-	LEAQ  edgeMask<>+128(SB), R12
+	LEAQ  ·gemvEdgeMask+128(SB), R12
 	ADDQ  R12, AX
 	VCVTPH2PS   (R11), Y12
 	VMULPS      Y12, Y4, Y0
@@ -251,7 +225,7 @@ chunk:
 	SHLQ  $2, AX
 	ADDQ  AX, R10
 	SUBQ  $64, R10
-	LEAQ  edgeMask<>(SB), R12
+	LEAQ  ·gemvEdgeMask(SB), R12
 	ADDQ  R12, AX
 	VCVTPH2PS   (R11), Y12
 	VMULPS      Y12, Y4, Y0
@@ -309,7 +283,7 @@ pass:
 	SHLQ  $2, AX
 	SUBQ  AX, R10
 	NEGQ  AX
-	LEAQ  edgeMask<>+128(SB), R12
+	LEAQ  ·gemvEdgeMask+128(SB), R12
 	ADDQ  R12, AX
 	VPMOVZXWD   (R11), Y12
 	VPSLLD      $16, Y12, Y12
@@ -395,7 +369,7 @@ chunk:
 	SHLQ  $2, AX
 	ADDQ  AX, R10
 	SUBQ  $64, R10
-	LEAQ  edgeMask<>(SB), R12
+	LEAQ  ·gemvEdgeMask(SB), R12
 	ADDQ  R12, AX
 	VPMOVZXWD   (R11), Y12
 	VPSLLD      $16, Y12, Y12

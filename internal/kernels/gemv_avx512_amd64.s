@@ -81,33 +81,33 @@
 	PREFETCHT0 d(R11)(R13*2); \
 	PREFETCHT0 d(R11)(R14*1)
 
-// edgeMask holds 16 zero lanes, 16 set, 16 zero: its 16 lanes from 32-h
+// gemvEdgeMask (also read by the AVX2 kernels) holds 16 zero lanes, 16 set, 16 zero: its 16 lanes from 32-h
 // on keep lanes 0..h-1, from t on lanes 16-t..15.
-DATA edgeMask<>+0(SB)/8, $0
-DATA edgeMask<>+8(SB)/8, $0
-DATA edgeMask<>+16(SB)/8, $0
-DATA edgeMask<>+24(SB)/8, $0
-DATA edgeMask<>+32(SB)/8, $0
-DATA edgeMask<>+40(SB)/8, $0
-DATA edgeMask<>+48(SB)/8, $0
-DATA edgeMask<>+56(SB)/8, $0
-DATA edgeMask<>+64(SB)/8, $-1
-DATA edgeMask<>+72(SB)/8, $-1
-DATA edgeMask<>+80(SB)/8, $-1
-DATA edgeMask<>+88(SB)/8, $-1
-DATA edgeMask<>+96(SB)/8, $-1
-DATA edgeMask<>+104(SB)/8, $-1
-DATA edgeMask<>+112(SB)/8, $-1
-DATA edgeMask<>+120(SB)/8, $-1
-DATA edgeMask<>+128(SB)/8, $0
-DATA edgeMask<>+136(SB)/8, $0
-DATA edgeMask<>+144(SB)/8, $0
-DATA edgeMask<>+152(SB)/8, $0
-DATA edgeMask<>+160(SB)/8, $0
-DATA edgeMask<>+168(SB)/8, $0
-DATA edgeMask<>+176(SB)/8, $0
-DATA edgeMask<>+184(SB)/8, $0
-GLOBL edgeMask<>(SB), RODATA|NOPTR, $192
+DATA ·gemvEdgeMask+0(SB)/8, $0
+DATA ·gemvEdgeMask+8(SB)/8, $0
+DATA ·gemvEdgeMask+16(SB)/8, $0
+DATA ·gemvEdgeMask+24(SB)/8, $0
+DATA ·gemvEdgeMask+32(SB)/8, $0
+DATA ·gemvEdgeMask+40(SB)/8, $0
+DATA ·gemvEdgeMask+48(SB)/8, $0
+DATA ·gemvEdgeMask+56(SB)/8, $0
+DATA ·gemvEdgeMask+64(SB)/8, $-1
+DATA ·gemvEdgeMask+72(SB)/8, $-1
+DATA ·gemvEdgeMask+80(SB)/8, $-1
+DATA ·gemvEdgeMask+88(SB)/8, $-1
+DATA ·gemvEdgeMask+96(SB)/8, $-1
+DATA ·gemvEdgeMask+104(SB)/8, $-1
+DATA ·gemvEdgeMask+112(SB)/8, $-1
+DATA ·gemvEdgeMask+120(SB)/8, $-1
+DATA ·gemvEdgeMask+128(SB)/8, $0
+DATA ·gemvEdgeMask+136(SB)/8, $0
+DATA ·gemvEdgeMask+144(SB)/8, $0
+DATA ·gemvEdgeMask+152(SB)/8, $0
+DATA ·gemvEdgeMask+160(SB)/8, $0
+DATA ·gemvEdgeMask+168(SB)/8, $0
+DATA ·gemvEdgeMask+176(SB)/8, $0
+DATA ·gemvEdgeMask+184(SB)/8, $0
+GLOBL ·gemvEdgeMask(SB), RODATA|NOPTR, $192
 
 // EDGE adds the four rows' 16 columns at R11 (loaded unaligned) into y's
 // 16 at R10, only in the lanes set in the mask at AX.
@@ -138,7 +138,7 @@ GLOBL edgeMask<>(SB), RODATA|NOPTR, $192
 	SHLQ  $2, AX; \
 	SUBQ  AX, R10; \
 	NEGQ  AX; \
-	LEAQ  edgeMask<>+128(SB), R12; \
+	LEAQ  ·gemvEdgeMask+128(SB), R12; \
 	ADDQ  R12, AX; \
 	EDGE(L); \
 	MOVQ  DI, R10; \
@@ -159,7 +159,7 @@ nohead:
 	SHLQ  $2, AX; \
 	ADDQ  AX, R10; \
 	SUBQ  $64, R10; \
-	LEAQ  edgeMask<>(SB), R12; \
+	LEAQ  ·gemvEdgeMask(SB), R12; \
 	ADDQ  R12, AX; \
 	EDGE(L); \
 notail:
