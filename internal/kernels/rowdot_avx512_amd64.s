@@ -174,6 +174,12 @@ TEXT ·rowdotBF16AVX512(SB), NOSPLIT, $0-40
 // version of this kernel. (Four adjacent rows side by side read ~20%
 // slower than one after another, see above.)
 //
+// PF issues the prefetches of a step of 4 chunks: 16-bit weights fetch 1
+// KiB ahead in each stream, every line (the next rows of a stream follow
+// its row in memory), as the decode products do: a token took 2-3.4% less
+// time with F16 weights on 2 threads (1.3-3.4% on 1), 2-9% with BF16.
+// F32 took 0-3% more with every other line prefetched, and does not.
+//
 // Registers: DI y, SI x chunk, R11 W chunk of row 0, R10 of row 2, BX the
 // bytes between rows, R9 elements left, CX shift counts, R12-R13 masks;
 // row r's accumulators Z(4r)-Z(4r+3), x chunks Z16-Z19, weights Z20-Z23.
@@ -213,7 +219,20 @@ TEXT ·rowdotBF16AVX512(SB), NOSPLIT, $0-40
 	VHADDPS       x0, x0, x0; \
 	VMOVSS        x0, off(DI)
 
-#define ROWDOT4(cb, es, W4, MW4) \
+#define NOPF4
+
+// PF4R prefetches the two lines d bytes ahead in each of the four rows.
+#define PF4R(d) \
+	PREFETCHT0 d(R11); \
+	PREFETCHT0 d(R11)(BX*1); \
+	PREFETCHT0 d(R10); \
+	PREFETCHT0 d(R10)(BX*1); \
+	PREFETCHT0 d+64(R11); \
+	PREFETCHT0 d+64(R11)(BX*1); \
+	PREFETCHT0 d+64(R10); \
+	PREFETCHT0 d+64(R10)(BX*1)
+
+#define ROWDOT4(cb, es, W4, MW4, PF) \
 	MOVQ   y+0(FP), DI; \
 	MOVQ   x+8(FP), SI; \
 	MOVQ   w+16(FP), R11; \
@@ -254,6 +273,7 @@ loop4: \
 	CMPQ    R9, $64; \
 	JL      one4; \
 	LEAQ    (R11)(BX*2), R10; \
+	PF; \
 	VMOVUPS (SI), Z16; \
 	VMOVUPS 64(SI), Z17; \
 	VMOVUPS 128(SI), Z18; \
@@ -310,12 +330,12 @@ sum4: \
 
 // func rowdot4F32AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 TEXT ·rowdot4F32AVX512(SB), NOSPLIT, $0-40
-	ROWDOT4(64, 2, W4F32, MW4F32)
+	ROWDOT4(64, 2, W4F32, MW4F32, NOPF4)
 
 // func rowdot4F16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 TEXT ·rowdot4F16AVX512(SB), NOSPLIT, $0-40
-	ROWDOT4(32, 1, W4F16, MW4F16)
+	ROWDOT4(32, 1, W4F16, MW4F16, PF4R(1024))
 
 // func rowdot4BF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 TEXT ·rowdot4BF16AVX512(SB), NOSPLIT, $0-40
-	ROWDOT4(32, 1, W4BF16, MW4BF16)
+	ROWDOT4(32, 1, W4BF16, MW4BF16, PF4R(1024))
