@@ -55,7 +55,7 @@
 	VFMADD231PS Z22, ev, acc
 
 // func q8VNNI(y *float32, xq *int8, xs *float32, corr *int32, w *byte, s *uint16, kb, chunks, ld int)
-TEXT ·q8VNNI(SB), NOSPLIT, $16-72
+TEXT ·q8VNNI(SB), NOSPLIT, $8-72
 	MOVQ y+0(FP), DI
 	MOVQ xq+8(FP), SI
 	MOVQ xs+16(FP), R8
