@@ -92,11 +92,12 @@ func axpyAVX2(y *float32, alpha float32, x *float32, n int)
 //go:noescape
 func axpyAVX512(y *float32, alpha float32, x *float32, n int)
 
-// The gemv kernels compute, with W[i, j] the element at w + i*ldw (bytes) + j
-// and n a multiple of 16, rows a multiple of 4:
+// The gemv kernels compute, with W[i, j] the element at w + i*ldw (bytes) + j,
+// n a multiple of 16, rows a multiple of 4 and head and tail in 0..15 (the
+// columns they read, -head..n+tail-1, must hold 16: n+head+tail >= 16):
 //
 //	for i := 0; i < rows; i++ {
-//		for j := 0; j < n; j++ {
+//		for j := -head; j < n+tail; j++ {
 //			y[j] += x[i] * W[i, j]
 //		}
 //	}
