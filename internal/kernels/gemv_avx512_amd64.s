@@ -14,9 +14,9 @@
 //
 // One core, matrices from memory (GPT-2 124M and 1.5B shapes, runs
 // alternated in one process): F16 12-23% faster than the 8-row kernel,
-// F32 0-10%. In the model, decode time per token on 2 threads: F16 -4 to
-// -6%, F32 -3 to -5%, BF16 -1 to -2%; on 1 thread F16 -4 to -8%, F32 -4
-// to -5%; gpt2-xl F16 -3 to -6%.
+// F32 0-10%. In the model, decode time per token on 2 threads (two series
+// of runs): F16 -4 to -12%, F32 -3 to -10%, BF16 -1 to -11%; on 1 thread
+// F16 -4 to -8%, F32 -4 to -5%; gpt2-xl F16 -3 to -6%.
 //
 // 16-bit weights also prefetch 1 KiB ahead in each stream, every line:
 // 6-11% faster than none (768 B-2 KiB alike, 512 B none, 4 KiB worse).
