@@ -81,8 +81,9 @@
 	PREFETCHT0 d(R11)(R13*2); \
 	PREFETCHT0 d(R11)(R14*1)
 
-// gemvEdgeMask (also read by the AVX2 kernels) holds 16 zero lanes, 16 set, 16 zero: its 16 lanes from 32-h
-// on keep lanes 0..h-1, from t on lanes 16-t..15.
+// gemvEdgeMask (also read by the AVX2 kernels) holds 16 zero lanes, 16
+// set, 16 zero: its 16 lanes from 32-h on keep lanes 0..h-1, from t on
+// lanes 16-t..15.
 DATA ·gemvEdgeMask+0(SB)/8, $0
 DATA ·gemvEdgeMask+8(SB)/8, $0
 DATA ·gemvEdgeMask+16(SB)/8, $0
