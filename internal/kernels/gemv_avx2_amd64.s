@@ -48,14 +48,11 @@ pass:
 	MOVQ  head+48(FP), AX
 	TESTQ AX, AX
 	JZ    chunk
-	SHLQ  $2, AX
-	SUBQ  AX, R11
-	SHRQ  $2, AX
-	SHLQ  $2, AX
-	SUBQ  AX, R10
 	NEGQ  AX
+	LEAQ  (R11)(AX*4), R11
+	LEAQ  (R10)(AX*4), R10
 	LEAQ  ·gemvEdgeMask+128(SB), R12
-	ADDQ  R12, AX
+	LEAQ  (R12)(AX*4), AX
 	VMULPS      (R11), Y4, Y0
 	VMULPS      32(R11), Y4, Y1
 	VFMADD231PS (R11)(R13*1), Y5, Y0
@@ -98,15 +95,10 @@ chunk:
 	MOVQ  tail+56(FP), AX
 	TESTQ AX, AX
 	JZ    next
-	SHLQ  $2, AX
-	ADDQ  AX, R11
-	SHRQ  $2, AX
-	SUBQ  $64, R11
-	SHLQ  $2, AX
-	ADDQ  AX, R10
-	SUBQ  $64, R10
+	LEAQ  -64(R11)(AX*4), R11
+	LEAQ  -64(R10)(AX*4), R10
 	LEAQ  ·gemvEdgeMask(SB), R12
-	ADDQ  R12, AX
+	LEAQ  (R12)(AX*4), AX
 	VMULPS      (R11), Y4, Y0
 	VMULPS      32(R11), Y4, Y1
 	VFMADD231PS (R11)(R13*1), Y5, Y0
@@ -150,13 +142,11 @@ pass:
 	MOVQ  head+48(FP), AX
 	TESTQ AX, AX
 	JZ    chunk
-	SUBQ  AX, R11
-	SUBQ  AX, R11
-	SHLQ  $2, AX
-	SUBQ  AX, R10
 	NEGQ  AX
+	LEAQ  (R11)(AX*2), R11
+	LEAQ  (R10)(AX*4), R10
 	LEAQ  ·gemvEdgeMask+128(SB), R12
-	ADDQ  R12, AX
+	LEAQ  (R12)(AX*4), AX
 	VCVTPH2PS   (R11), Y12
 	VMULPS      Y12, Y4, Y0
 	VCVTPH2PS   16(R11), Y13
@@ -219,14 +209,10 @@ chunk:
 	MOVQ  tail+56(FP), AX
 	TESTQ AX, AX
 	JZ    next
-	ADDQ  AX, R11
-	ADDQ  AX, R11
-	SUBQ  $32, R11
-	SHLQ  $2, AX
-	ADDQ  AX, R10
-	SUBQ  $64, R10
+	LEAQ  -32(R11)(AX*2), R11
+	LEAQ  -64(R10)(AX*4), R10
 	LEAQ  ·gemvEdgeMask(SB), R12
-	ADDQ  R12, AX
+	LEAQ  (R12)(AX*4), AX
 	VCVTPH2PS   (R11), Y12
 	VMULPS      Y12, Y4, Y0
 	VCVTPH2PS   16(R11), Y13
@@ -278,13 +264,11 @@ pass:
 	MOVQ  head+48(FP), AX
 	TESTQ AX, AX
 	JZ    chunk
-	SUBQ  AX, R11
-	SUBQ  AX, R11
-	SHLQ  $2, AX
-	SUBQ  AX, R10
 	NEGQ  AX
+	LEAQ  (R11)(AX*2), R11
+	LEAQ  (R10)(AX*4), R10
 	LEAQ  ·gemvEdgeMask+128(SB), R12
-	ADDQ  R12, AX
+	LEAQ  (R12)(AX*4), AX
 	VPMOVZXWD   (R11), Y12
 	VPSLLD      $16, Y12, Y12
 	VMULPS      Y12, Y4, Y0
@@ -363,14 +347,10 @@ chunk:
 	MOVQ  tail+56(FP), AX
 	TESTQ AX, AX
 	JZ    next
-	ADDQ  AX, R11
-	ADDQ  AX, R11
-	SUBQ  $32, R11
-	SHLQ  $2, AX
-	ADDQ  AX, R10
-	SUBQ  $64, R10
+	LEAQ  -32(R11)(AX*2), R11
+	LEAQ  -64(R10)(AX*4), R10
 	LEAQ  ·gemvEdgeMask(SB), R12
-	ADDQ  R12, AX
+	LEAQ  (R12)(AX*4), AX
 	VPMOVZXWD   (R11), Y12
 	VPSLLD      $16, Y12, Y12
 	VMULPS      Y12, Y4, Y0

@@ -129,18 +129,15 @@ GLOBL ·gemvEdgeMask(SB), RODATA|NOPTR, $192
 // HEAD adds columns -h..-1 (h = head, 0-15) of the pass's rows, counted
 // from the first chunk, into y, from the 16 columns h before it (which
 // the caller guarantees are in the rows).
-#define HEAD(cb, L) \
+#define HEAD(es, L) \
 	MOVQ  head+48(FP), AX; \
 	TESTQ AX, AX; \
 	JZ    nohead; \
-	IMULQ $(cb/16), AX; \
-	SUBQ  AX, R11; \
-	MOVQ  head+48(FP), AX; \
-	SHLQ  $2, AX; \
-	SUBQ  AX, R10; \
 	NEGQ  AX; \
+	LEAQ  (R11)(AX*es), R11; \
+	LEAQ  (R10)(AX*4), R10; \
 	LEAQ  ·gemvEdgeMask+128(SB), R12; \
-	ADDQ  R12, AX; \
+	LEAQ  (R12)(AX*4), AX; \
 	EDGE(L); \
 	MOVQ  DI, R10; \
 	MOVQ  DX, R11; \
@@ -149,19 +146,14 @@ nohead:
 
 // TAIL adds the t = tail (0-15) columns after the last chunk (R11, R10
 // just past it) into y, from the 16 columns ending there.
-#define TAIL(cb, L) \
+#define TAIL(cb, es, L) \
 	MOVQ  tail+56(FP), AX; \
 	TESTQ AX, AX; \
 	JZ    notail; \
-	IMULQ $(cb/16), AX; \
-	ADDQ  AX, R11; \
-	SUBQ  $cb, R11; \
-	MOVQ  tail+56(FP), AX; \
-	SHLQ  $2, AX; \
-	ADDQ  AX, R10; \
-	SUBQ  $64, R10; \
+	LEAQ  -cb(R11)(AX*es), R11; \
+	LEAQ  -64(R10)(AX*4), R10; \
 	LEAQ  ·gemvEdgeMask(SB), R12; \
-	ADDQ  R12, AX; \
+	LEAQ  (R12)(AX*4), AX; \
 	EDGE(L); \
 notail:
 
@@ -169,13 +161,13 @@ notail:
 #define PREFETCH16 PREFETCH4(1024); PREFETCH4(1088)
 
 // GEMV is a float kernel whose 16-column chunks take cb bytes of a row; L
-// loads them and PF prefetches for a step of 4 chunks. A pass takes 1 and
+// loads them (es bytes each) and PF prefetches for a step of 4 chunks. A pass takes 1 and
 // 2 chunks first, then 4 a step.
-#define GEMV(cb, L, PF) \
+#define GEMV(cb, es, L, PF) \
 	PROLOGUE; \
 pass: \
 	PASS; \
-	HEAD(cb, L) \
+	HEAD(es, L) \
 	TESTQ $1, R12; \
 	JZ    two; \
 	CHUNK(L, 0, 0); \
@@ -202,7 +194,7 @@ step: \
 	DECQ  R12; \
 	JNZ   step; \
 next: \
-	TAIL(cb, L) \
+	TAIL(cb, es, L) \
 	ADDQ  $4, SI; \
 	ADDQ  BX, DX; \
 	DECQ  CX; \
@@ -213,12 +205,12 @@ done: \
 
 // func gemvF32AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 TEXT ·gemvF32AVX512(SB), NOSPLIT, $0-64
-	GEMV(64, LOADF32, NOPREFETCH)
+	GEMV(64, 4, LOADF32, NOPREFETCH)
 
 // func gemvF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 TEXT ·gemvF16AVX512(SB), NOSPLIT, $0-64
-	GEMV(32, LOADF16, PREFETCH16)
+	GEMV(32, 2, LOADF16, PREFETCH16)
 
 // func gemvBF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 TEXT ·gemvBF16AVX512(SB), NOSPLIT, $0-64
-	GEMV(32, LOADBF16, PREFETCH16)
+	GEMV(32, 2, LOADBF16, PREFETCH16)

@@ -73,12 +73,10 @@ def kernel(d):
            '\tVBROADCASTSS (SI)(R15*2), Y6', '\tVBROADCASTSS (SI)(R9*1), Y7',
            '\tMOVQ         DI, R10', '\tMOVQ         DX, R11', '\tMOVQ         R8, R12', '']
     # Columns -h..-1 from the first chunk: the 16 from h before it.
-    out += ['\tMOVQ  head+48(FP), AX', '\tTESTQ AX, AX', '\tJZ    chunk']
-    if d != 'F32':
-        out += ['\tSUBQ  AX, R11', '\tSUBQ  AX, R11']
-    else:
-        out += ['\tSHLQ  $2, AX', '\tSUBQ  AX, R11', '\tSHRQ  $2, AX']
-    out += ['\tSHLQ  $2, AX', '\tSUBQ  AX, R10', '\tNEGQ  AX', '\tLEAQ  ·gemvEdgeMask+128(SB), R12', '\tADDQ  R12, AX']
+    es = step // 16  # bytes per element
+    out += ['\tMOVQ  head+48(FP), AX', '\tTESTQ AX, AX', '\tJZ    chunk', '\tNEGQ  AX',
+            f'\tLEAQ  (R11)(AX*{es}), R11', '\tLEAQ  (R10)(AX*4), R10',
+            '\tLEAQ  ·gemvEdgeMask+128(SB), R12', '\tLEAQ  (R12)(AX*4), AX']
     chunk(d, out, mask=True)
     out += ['\tMOVQ  DI, R10', '\tMOVQ  DX, R11', '\tMOVQ  R8, R12', '', 'chunk:']
     if d != 'F32':
@@ -87,12 +85,8 @@ def kernel(d):
     out += ['\tADDQ $64, R10', f'\tADDQ ${step}, R11', '\tDECQ R12', '\tJNZ  chunk',
             # The t columns after the last chunk: the 16 ending t on.
             '\tMOVQ  tail+56(FP), AX', '\tTESTQ AX, AX', '\tJZ    next']
-    if d != 'F32':
-        out += ['\tADDQ  AX, R11', '\tADDQ  AX, R11']
-    else:
-        out += ['\tSHLQ  $2, AX', '\tADDQ  AX, R11', '\tSHRQ  $2, AX']
-    out += [f'\tSUBQ  ${step}, R11', '\tSHLQ  $2, AX', '\tADDQ  AX, R10', '\tSUBQ  $64, R10',
-            '\tLEAQ  ·gemvEdgeMask(SB), R12', '\tADDQ  R12, AX']
+    out += [f'\tLEAQ  -{step}(R11)(AX*{es}), R11', '\tLEAQ  -64(R10)(AX*4), R10',
+            '\tLEAQ  ·gemvEdgeMask(SB), R12', '\tLEAQ  (R12)(AX*4), AX']
     chunk(d, out, mask=True)
     out += ['', 'next:', '\tADDQ $4, SI', '\tADDQ BX, DX', '\tDECQ CX', '\tJNZ  pass', '',
             'done:', '\tVZEROUPPER', '\tRET', '']
