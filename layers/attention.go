@@ -40,15 +40,10 @@ const queryBlock = 128
 // positions pos..pos+T-1, after storing their keys and values in kv.
 // qkv[T, 3C] and heads[T, C] are scratch.
 func (a *Attention) Forward(p *parallel.Pool, y, x []float32, T, pos int, kv *KV, qkv, heads []float32) {
-	if HS := a.CProj.W.Rows / a.NHead; T == 1 && p.Threads() > 1 {
-		switch {
-		case a.CAttn.splitRows() && a.CProj.splitRows() && HS%16 == 0:
-			a.forward1(p, y, x, pos, kv, qkv, heads)
-			return
-		case !a.CAttn.splitRows() && HS%16 == 0:
-			a.forward1Cols(p, y, x, pos, kv, qkv, heads)
-			return
-		}
+	HS := a.CProj.W.Rows / a.NHead
+	if T == 1 && p.Threads() > 1 && a.CAttn.splitRows() && a.CProj.splitRows() && HS%16 == 0 {
+		a.forward1(p, y, x, pos, kv, qkv, heads)
+		return
 	}
 	a.CAttn.Forward(p, qkv, x, T)
 	// Heads cost the same, so equal ranges of heads balance the workers.
@@ -78,22 +73,6 @@ func (a *Attention) forward1(p *parallel.Pool, y, x []float32, pos int, kv *KV, 
 		a.CProj.rows(ys, k, heads, lo*HS, hi*HS)
 	})
 	ys.total(y, a.CProj.B, 0, C)
-}
-
-// forward1Cols is forward1 for int8 weights, which are split by columns
-// (see Linear.splitRows): each worker computes q, k and v of its own heads,
-// three ranges of c_attn's columns, and attends them with no barrier
-// between; c_proj then takes ranges of its columns.
-func (a *Attention) forward1Cols(p *parallel.Pool, y, x []float32, pos int, kv *KV, qkv, heads []float32) {
-	C := a.CProj.W.Rows
-	HS := C / a.NHead
-	p.ForEach(a.NHead, 1, func(_, lo, hi int) {
-		for s := 0; s < 3*C; s += C {
-			a.CAttn.cols(qkv, x, 1, s+lo*HS, s+hi*HS)
-		}
-		a.attend(heads, qkv, 1, pos, kv, lo, hi)
-	})
-	a.CProj.Forward(p, y, heads, 1)
 }
 
 // attendBuf is a worker's scratch, kept between calls: allocating it per

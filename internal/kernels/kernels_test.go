@@ -576,3 +576,48 @@ func TestMisalignedWeights(t *testing.T) {
 		}
 	})
 }
+
+// TestMulTSplitExact checks that a column of MulT's product comes out the
+// same, bit for bit, whatever range of columns it is computed in: the
+// workers split products by columns at bounds that follow their speed
+// (parallel.Pool.For), and the logits must not depend on where they fell.
+func TestMulTSplitExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	type split struct {
+		w    Mat
+		x    []float32
+		T    int
+		cuts []int
+	}
+	var cases []split
+	for _, d := range dtypes {
+		for _, s := range []shape{{64, 320}, {96, 784}} {
+			w := randMat(rng, s.rows, s.cols, d)
+			for _, T := range []int{1, 3, 37, 130} {
+				x := make([]float32, T*s.rows)
+				for i := range x {
+					x[i] = float32(rng.NormFloat64())
+				}
+				cases = append(cases, split{w, x, T, []int{16, 48, 160, 272, s.cols - 16}})
+			}
+		}
+	}
+	forEachVariant(t, func(t *testing.T) {
+		for _, c := range cases {
+			in, out := c.w.Rows, c.w.Cols
+			want := make([]float32, c.T*out)
+			MulT(want, out, c.x, in, c.T, &c.w, 0, out)
+			for _, cut := range c.cuts {
+				got := make([]float32, c.T*out)
+				MulT(got, out, c.x, in, c.T, &c.w, 0, cut)
+				MulT(got[cut:], out, c.x, in, c.T, &c.w, cut, out-cut)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%v [%d, %d], T %d, cut at column %d: y[%d] = %v, %v unsplit",
+							c.w.DType, in, out, c.T, cut, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}

@@ -34,15 +34,22 @@ type Pool struct {
 	waiting atomic.Bool  // For is parked on done
 	done    chan struct{}
 	left    atomic.Uint64 // ForChunks: chunks not yet taken, first<<32 | end
+
+	// For: each worker's share of the work, learned from how long its
+	// ranges took (see For), and when the current call started.
+	share []float64
+	start time.Time
 }
 
 type worker struct {
 	seq      atomic.Uint64 // tasks posted; the worker runs each once
 	sleeping atomic.Bool
 	wake     chan struct{}
-	fn       func(k, lo, hi int)
+	fn       func(k, lo, hi int) // ForEach's task, or
+	fnFor    func(lo, hi int)    // For's
 	k        int
 	lo, hi   int
+	took     time.Duration // from the call's start to the end of this range
 	closed   bool
 }
 
@@ -52,7 +59,10 @@ func New(n int) *Pool {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{n: n, done: make(chan struct{}, 1)}
+	p := &Pool{n: n, done: make(chan struct{}, 1), share: make([]float64, n)}
+	for k := range p.share {
+		p.share[k] = 1 / float64(n)
+	}
 	for range n - 1 {
 		w := &worker{wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, w)
@@ -69,7 +79,14 @@ func (p *Pool) run(w *worker) {
 		if w.closed {
 			return
 		}
-		w.fn(w.k, w.lo, w.hi)
+		switch {
+		case w.lo >= w.hi:
+		case w.fnFor != nil:
+			w.fnFor(w.lo, w.hi)
+		default:
+			w.fn(w.k, w.lo, w.hi)
+		}
+		w.took = time.Since(p.start)
 		if p.pending.Add(-1) == 0 && p.waiting.Load() {
 			select {
 			case p.done <- struct{}{}:
@@ -127,12 +144,82 @@ func (p *Pool) Threads() int { return p.n }
 
 // For splits [0, n) into at most Threads() contiguous ranges whose bounds are
 // multiples of align (except the last), runs fn on each, and waits.
+//
+// The ranges are sized to finish together: each worker's share follows how
+// fast it got through its ranges in earlier calls. The cores of a virtual
+// machine are not equal (here one read memory 5-15% slower than the other,
+// which one changing from run to run), and with equal ranges the faster
+// one idles at the end of every product. fn must therefore compute the
+// same whatever the bounds, as a range of output columns does; callers
+// that keep per-range partial sums use ForEach, whose ranges are fixed.
 func (p *Pool) For(n, align int, fn func(lo, hi int)) {
-	p.ForEach(n, align, func(_, lo, hi int) { fn(lo, hi) })
+	align = max(align, 1)
+	chunks := (n + align - 1) / align
+	workers := p.Ranges(n, align)
+	if workers < p.n || chunks < minBalanced*p.n {
+		p.ForEach(n, align, func(_, lo, hi int) { fn(lo, hi) })
+		return
+	}
+	var cum float64
+	bound := func(k int) int {
+		b := min(n, int(float64(chunks)*cum+0.5)*align)
+		cum += p.share[k]
+		return b
+	}
+	p.start = time.Now()
+	p.pending.Store(int32(p.n - 1))
+	lo := bound(0)
+	for k, w := range p.workers {
+		hi := bound(k + 1)
+		w.fn, w.fnFor, w.k, w.lo, w.hi = nil, fn, k, lo, hi
+		w.post()
+		lo = hi
+	}
+	fn(lo, n)
+	took := time.Since(p.start)
+	p.wait()
+	p.learn(n, took)
+}
+
+// minBalanced is the fewest chunks per worker for which For sizes ranges
+// by speed: smaller products are over before their timing means anything.
+const minBalanced = 8
+
+// learn moves each worker's share a step towards what would have made the
+// last For's ranges finish together, given the rate at which each worker
+// got through its own (the caller's range ended at last, after took).
+// The step is small so that one noisy product does not swing the split.
+func (p *Pool) learn(n int, last time.Duration) {
+	const step, least = 0.125, 0.25
+	rates, total := make([]float64, 0, 8), 0.0
+	for k, w := range p.workers {
+		size := w.hi - w.lo
+		if size <= 0 || w.took <= 0 {
+			return
+		}
+		rates = append(rates, float64(size)/float64(w.took))
+		total += rates[k]
+		n -= size
+	}
+	if n <= 0 || last <= 0 {
+		return
+	}
+	rates = append(rates, float64(n)/float64(last))
+	total += rates[len(rates)-1]
+	sum := 0.0
+	for k, r := range rates {
+		s := p.share[k] + step*(r/total-p.share[k])
+		p.share[k] = max(s, least/float64(p.n))
+		sum += p.share[k]
+	}
+	for k := range p.share {
+		p.share[k] /= sum
+	}
 }
 
 // ForEach is For with the index k of each range (0 for the one starting at
 // 0, up to Threads()-1), for callers that keep per-range partial results.
+// Its ranges are equal, and fixed for given n, align and Threads().
 //
 // The calling goroutine runs the last range. Which one it takes is not
 // neutral on the machine this was written on: taking the last, it waited
@@ -151,11 +238,12 @@ func (p *Pool) ForEach(n, align int, fn func(k, lo, hi int)) {
 		return
 	}
 	bound := func(k int) int { return min(n, (chunks*k/workers)*align) }
+	p.start = time.Now()
 	p.pending.Store(int32(workers - 1))
 	last := workers - 1
 	for k := range last {
 		w := p.workers[k]
-		w.fn, w.k, w.lo, w.hi = fn, k, bound(k), bound(k+1)
+		w.fn, w.fnFor, w.k, w.lo, w.hi = fn, nil, k, bound(k), bound(k+1)
 		w.post()
 	}
 	fn(last, bound(last), n)

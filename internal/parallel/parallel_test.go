@@ -82,6 +82,45 @@ func TestForChunksCoversOnce(t *testing.T) {
 	}
 }
 
+// TestForBalances checks that For still hands out every index exactly once
+// when its ranges are unequal, and that it gives less to a worker that is
+// slower: here the one whose range starts at 0 takes four times as long per
+// index. (Timing: the bound is loose, so a busy machine does not fail it.)
+func TestForBalances(t *testing.T) {
+	const threads, n, align = 2, 1600, 16
+	p := New(threads)
+	defer p.Close()
+	spin := func(d time.Duration) {
+		for t0 := time.Now(); time.Since(t0) < d; {
+		}
+	}
+	for call := range 60 {
+		seen := make([]int32, n)
+		p.For(n, align, func(lo, hi int) {
+			if lo%align != 0 {
+				t.Errorf("range starts at %d", lo)
+			}
+			per := time.Microsecond
+			if lo == 0 {
+				per *= 4
+			}
+			spin(time.Duration(hi-lo) * per)
+			for i := lo; i < hi; i++ {
+				atomic.AddInt32(&seen[i], 1)
+			}
+		})
+		for i, c := range seen {
+			if c != 1 {
+				t.Fatalf("call %d: index %d covered %d times", call, i, c)
+			}
+		}
+	}
+	// Equal ranges would give it 1/2; finishing together, 1/5.
+	if got := p.share[0]; got > 0.4 {
+		t.Errorf("the slow worker's share is %.3f, want well below 0.5", got)
+	}
+}
+
 // BenchmarkForEachEmpty is the round trip of one ForEach on two workers
 // with nothing to do: the fixed cost every decode product pays (~1.2 us on
 // the project's VM).
