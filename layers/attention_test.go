@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -31,5 +32,71 @@ func BenchmarkAttend(b *testing.B) {
 				p.For(NH, 1, func(lo, hi int) { a.attend(heads, qkv, 1, pos, kv, lo, hi) })
 			}
 		})
+	}
+}
+
+// TestAttendNaive checks attention over a cache of several tiles against
+// a plain float64 evaluation of softmax(q·kᵀ·scale)·v per head, for a
+// prompt taken in blocks of queries and then for decode's one token at a
+// time.
+func TestAttendNaive(t *testing.T) {
+	const C, NH, P = 64, 4, 256
+	HS := C / NH
+	a := Attention{NHead: NH, Scale: 0.25}
+	a.CProj.W.Rows = C
+	rng := rand.New(rand.NewPCG(5, 6))
+	const N = 200
+	qkv := make([]float32, N*3*C)
+	for i := range qkv {
+		qkv[i] = float32(rng.NormFloat64())
+	}
+	want := func(tok, h int) []float64 {
+		q := qkv[tok*3*C+h*HS:]
+		s := make([]float64, tok+1)
+		top := math.Inf(-1)
+		for j := range s {
+			k := qkv[j*3*C+C+h*HS:]
+			for d := 0; d < HS; d++ {
+				s[j] += float64(q[d]) * float64(k[d])
+			}
+			s[j] *= float64(a.Scale)
+			top = max(top, s[j])
+		}
+		var sum float64
+		for j := range s {
+			s[j] = math.Exp(s[j] - top)
+			sum += s[j]
+		}
+		o := make([]float64, HS)
+		for j := range s {
+			v := qkv[j*3*C+2*C+h*HS:]
+			for d := range o {
+				o[d] += s[j] / sum * float64(v[d])
+			}
+		}
+		return o
+	}
+	check := func(what string, heads []float32, tok0, T int) {
+		t.Helper()
+		for tok := tok0; tok < tok0+T; tok++ {
+			for h := 0; h < NH; h++ {
+				for d, w := range want(tok, h) {
+					if got := heads[(tok-tok0)*C+h*HS+d]; math.Abs(float64(got)-w) > 1e-5*(1+math.Abs(w)) {
+						t.Fatalf("%s: token %d head %d [%d] = %v, want %v", what, tok, h, d, got, w)
+					}
+				}
+			}
+		}
+	}
+	p := parallel.New(2)
+	defer p.Close()
+	kv := &KV{K: make([]float32, P*C), V: make([]float32, P*C)}
+	const prompt = 150 // two blocks of queries, three tiles
+	heads := make([]float32, prompt*C)
+	p.For(NH, 1, func(lo, hi int) { a.attend(heads, qkv, prompt, 0, kv, lo, hi) })
+	check("prompt", heads, 0, prompt)
+	for tok := prompt; tok < N; tok++ {
+		p.For(NH, 1, func(lo, hi int) { a.attend(heads, qkv[tok*3*C:], 1, tok, kv, lo, hi) })
+		check("decode", heads, tok, 1)
 	}
 }
