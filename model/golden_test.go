@@ -127,8 +127,9 @@ func TestGolden(t *testing.T) {
 }
 
 // TestDecodeRepeatable checks that decoding on several workers gives the
-// same logits, bit for bit, on every run: which worker takes which chunk
-// of a product may vary (parallel.ForChunks), the sums must not.
+// same logits, bit for bit, on every run: where the ranges of the products
+// split by outputs fall follows the workers' speed (parallel.Pool.For),
+// the sums must not.
 func TestDecodeRepeatable(t *testing.T) {
 	m := openTiny(t, "f32", Options{})
 	decode := func() []float32 {

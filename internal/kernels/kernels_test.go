@@ -577,44 +577,66 @@ func TestMisalignedWeights(t *testing.T) {
 	})
 }
 
-// TestMulTSplitExact checks that a column of MulT's product comes out the
-// same, bit for bit, whatever range of columns it is computed in: the
-// workers split products by columns at bounds that follow their speed
+// TestSplitExact checks that an output of MulT (a column) or of Mul (a
+// row) comes out the same, bit for bit, whatever range it is computed in:
+// the workers split products at bounds that follow their speed
 // (parallel.Pool.For), and the logits must not depend on where they fell.
-func TestMulTSplitExact(t *testing.T) {
+func TestSplitExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	type split struct {
-		w    Mat
-		x    []float32
-		T    int
-		cuts []int
+		w      Mat
+		x      []float32
+		T      int
+		forMul bool // Mul: outputs are rows of w
+		cuts   []int
 	}
 	var cases []split
 	for _, d := range dtypes {
-		for _, s := range []shape{{64, 320}, {96, 784}} {
-			w := randMat(rng, s.rows, s.cols, d)
-			for _, T := range []int{1, 3, 37, 130} {
-				x := make([]float32, T*s.rows)
-				for i := range x {
-					x[i] = float32(rng.NormFloat64())
+		for _, s := range []shape{{64, 320}, {96, 784}, {64, 333}} {
+			for _, forMul := range []bool{false, true} {
+				// MulT sums over the rows, Mul over the columns: 64-96
+				// either way, with 320-784 outputs (333: a last range
+				// that is not a multiple of 4 or 16).
+				rows, cols := s.rows, s.cols
+				if forMul {
+					rows, cols = cols, rows
 				}
-				cases = append(cases, split{w, x, T, []int{16, 48, 160, 272, s.cols - 16}})
+				var w Mat
+				if d == Q8 {
+					w = randQ8(rng, rows, cols, forMul)
+				} else {
+					w = randMat(rng, rows, cols, d)
+				}
+				in, out := rows, cols
+				if forMul {
+					in, out = cols, rows
+				}
+				for _, T := range []int{1, 3, 37, 130} {
+					x := make([]float32, T*in)
+					for i := range x {
+						x[i] = float32(rng.NormFloat64())
+					}
+					cases = append(cases, split{w, x, T, forMul, []int{16, 48, 160, 272, (out - 16) &^ 15}})
+				}
 			}
 		}
 	}
 	forEachVariant(t, func(t *testing.T) {
 		for _, c := range cases {
-			in, out := c.w.Rows, c.w.Cols
+			mul, in, out := MulT, c.w.Rows, c.w.Cols
+			if c.forMul {
+				mul, in, out = Mul, c.w.Cols, c.w.Rows
+			}
 			want := make([]float32, c.T*out)
-			MulT(want, out, c.x, in, c.T, &c.w, 0, out)
+			mul(want, out, c.x, in, c.T, &c.w, 0, out)
 			for _, cut := range c.cuts {
 				got := make([]float32, c.T*out)
-				MulT(got, out, c.x, in, c.T, &c.w, 0, cut)
-				MulT(got[cut:], out, c.x, in, c.T, &c.w, cut, out-cut)
+				mul(got, out, c.x, in, c.T, &c.w, 0, cut)
+				mul(got[cut:], out, c.x, in, c.T, &c.w, cut, out-cut)
 				for i := range got {
 					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("%v [%d, %d], T %d, cut at column %d: y[%d] = %v, %v unsplit",
-							c.w.DType, in, out, c.T, cut, i, got[i], want[i])
+						t.Fatalf("%v [%d, %d] (Mul %v), T %d, cut at output %d: y[%d] = %v, %v unsplit",
+							c.w.DType, c.w.Rows, c.w.Cols, c.forMul, c.T, cut, i, got[i], want[i])
 					}
 				}
 			}

@@ -259,16 +259,17 @@ func (p *Pool) Ranges(n, align int) int {
 
 // ForChunks splits [0, n) into per·Threads() contiguous chunks (fewer if n
 // is small) whose bounds are multiples of align (except the last), runs fn
-// on each and waits. Unlike For it does not give each worker an equal
-// share: the calling goroutine takes chunks from the back, the other
-// workers from the front, each taking the next as soon as it is done, so a
-// worker on a slower core, or one that started late, takes fewer. (The
-// two cores of the machine this was written on differ by 20% in memory
-// bandwidth; with equal shares the faster one idled 20% of the
-// unembedding.) fn must not depend on which worker runs it: callers that
-// sum partial results should use ForEach, whose ranges are fixed, so the
-// sums come out the same on every run. Only one For, ForEach or ForChunks
-// may run on a pool at a time.
+// on each and waits. The calling goroutine takes chunks from the back, the
+// other workers from the front, each taking the next as soon as it is
+// done, so a worker on a slower core, or one that started late, takes
+// fewer in this very call, where For's shares follow earlier calls. Each
+// chunk restarts a worker's reading, so For's one range each reads memory
+// faster when the speeds hold from call to call (gpt2 bench's bandwidth
+// yardstick uses ForChunks, over a buffer of 64 chunks of 4 MiB, so as not
+// to depend on what it learned). fn must not depend on which worker runs
+// it: callers that sum partial results should use ForEach, whose ranges are
+// fixed, so the sums come out the same on every run. Only one For, ForEach
+// or ForChunks may run on a pool at a time.
 func (p *Pool) ForChunks(n, align, per int, fn func(lo, hi int)) {
 	align = max(align, 1)
 	chunks := (n + align - 1) / align
