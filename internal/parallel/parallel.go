@@ -160,17 +160,12 @@ func (p *Pool) For(n, align int, fn func(lo, hi int)) {
 		p.ForEach(n, align, func(_, lo, hi int) { fn(lo, hi) })
 		return
 	}
-	var cum float64
-	bound := func(k int) int {
-		b := min(n, int(float64(chunks)*cum+0.5)*align)
-		cum += p.share[k]
-		return b
-	}
 	p.start = time.Now()
 	p.pending.Store(int32(p.n - 1))
-	lo := bound(0)
+	lo, cum := 0, 0.0
 	for k, w := range p.workers {
-		hi := bound(k + 1)
+		cum += p.share[k]
+		hi := min(n, int(float64(chunks)*cum+0.5)*align)
 		w.fn, w.fnFor, w.k, w.lo, w.hi = nil, fn, k, lo, hi
 		w.post()
 		lo = hi
@@ -187,8 +182,10 @@ const minBalanced = 8
 
 // learn moves each worker's share a step towards what would have made the
 // last For's ranges finish together, given the rate at which each worker
-// got through its own (the caller's range ended at last, after took).
-// The step is small so that one noisy product does not swing the split.
+// got through its own (the caller's range ended at last). The step is
+// small so that one noisy product does not swing the split, and no share
+// falls below a quarter of an equal one, so a worker that was descheduled
+// once still gets enough work to be timed again.
 func (p *Pool) learn(n int, last time.Duration) {
 	const step, least = 0.125, 0.25
 	rates, total := make([]float64, 0, 8), 0.0
