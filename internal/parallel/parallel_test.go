@@ -82,6 +82,49 @@ func TestForChunksCoversOnce(t *testing.T) {
 	}
 }
 
+// TestForSharesCoverOnce checks that For's ranges, sized by the learned
+// shares, cover every index exactly once with inner bounds on multiples of
+// align, whatever the shares (here far from equal, and the floor).
+func TestForSharesCoverOnce(t *testing.T) {
+	for _, threads := range []int{2, 3, 8} {
+		p := New(threads)
+		for _, skew := range []float64{0, 0.5, 0.9} {
+			for k := range p.share {
+				p.share[k] = 1
+				if k == 0 {
+					p.share[k] += skew * float64(8*threads)
+				}
+			}
+			for _, n := range []int{16 * 8 * threads, 1000, 5003, 50257} {
+				for _, align := range []int{1, 16} {
+					sum := 0.0
+					for _, v := range p.share {
+						sum += v
+					}
+					for k := range p.share {
+						p.share[k] /= sum // as learn leaves them
+					}
+					seen := make([]int32, n)
+					p.For(n, align, func(lo, hi int) {
+						if lo > 0 && lo%align != 0 {
+							t.Errorf("threads %d n %d align %d: range starts at %d", threads, n, align, lo)
+						}
+						for i := lo; i < hi; i++ {
+							atomic.AddInt32(&seen[i], 1)
+						}
+					})
+					for i, c := range seen {
+						if c != 1 {
+							t.Fatalf("threads %d skew %v n %d align %d: index %d covered %d times", threads, skew, n, align, i, c)
+						}
+					}
+				}
+			}
+		}
+		p.Close()
+	}
+}
+
 // TestForBalances checks that For still hands out every index exactly once
 // when its ranges are unequal, and that it gives less to a worker that is
 // slower: here the one whose range starts at 0 takes four times as long per
