@@ -59,9 +59,9 @@ func ExampleModel_NewSession() {
 		fmt.Println(prompts[i], "->", out[i])
 	}
 	// Output:
-	// [1 2 3] -> [226 158 51 227]
-	// [4 5] -> [173 260 45 173]
-	// [6] -> [1 152 152 272]
+	// [1 2 3] -> [211 278 144 285]
+	// [4 5] -> [208 251 153 272]
+	// [6] -> [235 274 152 274]
 }
 
 // Generate streams the continuation of a prompt. The demo model was trained
@@ -85,9 +85,10 @@ func ExampleSession_Generate() {
 	r := s.Result()
 	fmt.Printf("\n%s %q after %d tokens\n", r.Finish, r.Stop, r.Tokens)
 	// Output:
-	// . And the
-	// by the least refrangible
-	// stop " Rays" after 9 tokens
+	// is
+	// the Prism, and then upon the Lens, which, and the Sun's Light, and found that
+	// posture, and being equally refrangible
+	// stop " Rays" after 32 tokens
 }
 
 // A Chat keeps the conversation in its session's KV cache: the second
@@ -114,9 +115,9 @@ func ExampleChat() {
 	}
 	// Output:
 	// User: What is light?
-	// Assistant: Auth of the several Colours which if
+	// Assistant: For in the nite A Substances which
 	// (17 prompt tokens, 28 run)
 	// User: And colours?
-	// Assistant: Anowards, when considerable Two, and by the other
+	// Assistant: For by Light, so that Bodies may a mixture of Water,
 	// (16 prompt tokens, 16 run)
 }

@@ -168,3 +168,48 @@ func BenchmarkSampleTopK(b *testing.B) {
 		s.Sample(logits)
 	}
 }
+
+// BenchmarkSampleTemperature is sampling from the whole softmax (neither
+// top-k nor top-p), what an OpenAI-style request asks by default.
+func BenchmarkSampleTemperature(b *testing.B) {
+	logits := randomLogits(50257, 5)
+	s, _ := New(Params{Temperature: 0.8, TopP: 1}, 1)
+	for b.Loop() {
+		s.Sample(logits)
+	}
+}
+
+func BenchmarkArgmax(b *testing.B) {
+	logits := randomLogits(50257, 5)
+	for b.Loop() {
+		Argmax(logits)
+	}
+}
+
+// TestDrawOrder checks that a draw does not depend on the order the
+// candidates come in (top-k and top-p leave them partitioned): the same
+// seed gives the same tokens for the candidates shuffled, small sets and
+// large ones alike.
+func TestDrawOrder(t *testing.T) {
+	const V = 5000
+	r := rand.New(rand.NewPCG(3, 4))
+	probs := make([]float64, V)
+	for i := range probs {
+		probs[i] = r.Float64()
+	}
+	for _, n := range []int{7, 900, 3000, V} {
+		sorted := r.Perm(V)[:n]
+		sort.Ints(sorted)
+		a, _ := New(Params{Temperature: 1, TopP: 1}, 11)
+		b, _ := New(Params{Temperature: 1, TopP: 1}, 11)
+		b.mark = make([]bool, V)
+		for draw := range 200 {
+			shuffled := append([]int(nil), sorted...)
+			r.Shuffle(n, func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+			want := a.draw(append([]int(nil), sorted...), probs)
+			if got := b.draw(shuffled, probs); got != want {
+				t.Fatalf("%d candidates, draw %d: %d from shuffled candidates, %d from sorted", n, draw, got, want)
+			}
+		}
+	}
+}
