@@ -213,3 +213,41 @@ func TestDrawOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestArgmaxCases checks Argmax against the plain scan on short and long
+// vectors with many ties, -Inf and NaNs: the lowest index of the largest
+// value, NaNs passed over, 0 when x[0] is NaN.
+func TestArgmaxCases(t *testing.T) {
+	plain := func(x []float32) int {
+		best := 0
+		for i, v := range x {
+			if v > x[best] {
+				best = i
+			}
+		}
+		return best
+	}
+	r := rand.New(rand.NewPCG(8, 9))
+	nan, inf := float32(math.NaN()), float32(math.Inf(-1))
+	for n := 0; n < 200; n++ {
+		for trial := range 20 {
+			x := make([]float32, n)
+			for i := range x {
+				switch r.IntN(10) {
+				case 0:
+					x[i] = nan
+				case 1:
+					x[i] = inf
+				default:
+					x[i] = float32(r.IntN(5)) // ties
+				}
+				if trial == 0 {
+					x[i] = inf
+				}
+			}
+			if got, want := Argmax(x), plain(x); got != want {
+				t.Fatalf("%v: Argmax %d, want %d", x, got, want)
+			}
+		}
+	}
+}
