@@ -6,7 +6,8 @@
 // (row r in Y(2r), Y(2r+1)); each step k loads a 16-float panel row (Y12,
 // Y13), broadcasts a[r][k] and issues 12 FMAs.
 //
-// Registers: AX a row 0 (advances 4 per k), R8 a row 3, BX lda, DX b, CX k left.
+// Registers: AX a row 0 (advances 4 per k), R8 a row 3, BX lda, DX b, R10
+// ldb, CX k left.
 
 #define FMA2(x, r0, r1) \
 	VFMADD231PS Y12, x, r0; \
@@ -21,12 +22,13 @@
 	VMOVUPS r1, 32(DI); \
 	ADDQ    SI, DI
 
-// func gemm6x16AVX2(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
-TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-56
+// func gemm6x16AVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb, kc, acc int)
+TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-64
 	MOVQ   a+16(FP), AX
 	MOVQ   lda+24(FP), BX
 	MOVQ   b+32(FP), DX
-	MOVQ   kc+40(FP), CX
+	MOVQ   ldb+40(FP), R10
+	MOVQ   kc+48(FP), CX
 	LEAQ   (AX)(BX*2), R8
 	ADDQ   BX, R8
 	VXORPS Y0, Y0, Y0
@@ -61,14 +63,14 @@ loop:
 	FMA2(Y15, Y10, Y11)
 	ADDQ         $4, AX
 	ADDQ         $4, R8
-	ADDQ         $64, DX
+	ADDQ         R10, DX
 	DECQ         CX
 	JNZ          loop
 
 store:
 	MOVQ  c+0(FP), DI
 	MOVQ  ldc+8(FP), SI
-	MOVQ  acc+48(FP), R9
+	MOVQ  acc+56(FP), R9
 	TESTQ R9, R9
 	JZ    nosum
 	ROW(Y0, Y1)

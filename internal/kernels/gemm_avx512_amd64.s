@@ -7,7 +7,8 @@
 // the packed panel (Z24-Z27), broadcasts a[r][k] for the 6 rows and issues 24
 // FMAs: 10 loads per 24 FMAs, the ratio that keeps both FMA pipes busy.
 //
-// Registers: AX a row 0 (advances 4 per k), R8 a row 3, BX lda, DX b, CX k left.
+// Registers: AX a row 0 (advances 4 per k), R8 a row 3, BX lda, DX b, R10
+// ldb, CX k left.
 
 #define FMA4(x, r0, r1, r2, r3) \
 	VFMADD231PS Z24, x, r0; \
@@ -34,12 +35,13 @@
 	VMOVUPS r3, 192(DI); \
 	ADDQ    SI, DI
 
-// func gemm6x64AVX512(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
-TEXT ·gemm6x64AVX512(SB), NOSPLIT, $0-56
+// func gemm6x64AVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb, kc, acc int)
+TEXT ·gemm6x64AVX512(SB), NOSPLIT, $0-64
 	MOVQ a+16(FP), AX
 	MOVQ lda+24(FP), BX
 	MOVQ b+32(FP), DX
-	MOVQ kc+40(FP), CX
+	MOVQ ldb+40(FP), R10
+	MOVQ kc+48(FP), CX
 	LEAQ (AX)(BX*2), R8
 	ADDQ BX, R8
 	ZERO4(Z0, Z1, Z2, Z3)
@@ -70,14 +72,14 @@ loop:
 	FMA4(Z29, Z20, Z21, Z22, Z23)
 	ADDQ         $4, AX
 	ADDQ         $4, R8
-	ADDQ         $256, DX
+	ADDQ         R10, DX
 	DECQ         CX
 	JNZ          loop
 
 store:
 	MOVQ  c+0(FP), DI
 	MOVQ  ldc+8(FP), SI
-	MOVQ  acc+48(FP), R9
+	MOVQ  acc+56(FP), R9
 	TESTQ R9, R9
 	JZ    nosum
 	ADD4(Z0, Z1, Z2, Z3)

@@ -183,7 +183,7 @@ func rowdot4BF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 //		for j := 0; j < NR; j++ {
 //			var sum float32
 //			for k := 0; k < kc; k++ {
-//				sum += a[r*lda+k] * b[k*NR+j]
+//				sum += a[r*lda+k] * b[k*ldb+j]
 //			}
 //			if acc != 0 {
 //				sum += c[r*ldc+j]
@@ -193,10 +193,10 @@ func rowdot4BF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 //	}
 //
 //go:noescape
-func gemm6x16AVX2(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
+func gemm6x16AVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb, kc, acc int)
 
 //go:noescape
-func gemm6x64AVX512(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
+func gemm6x64AVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb, kc, acc int)
 
 // cvtF16AVX2 and cvtBF16AVX2 widen n (a multiple of 8) half-precision or
 // bfloat16 values to float32:

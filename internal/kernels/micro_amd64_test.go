@@ -22,7 +22,7 @@ func BenchmarkMicroKernel(b *testing.B) {
 			p := make([]float32, k*nr)
 			c := make([]float32, mr*nr)
 			for b.Loop() {
-				s.simd.gemm(&c[0], nr*4, &a[0], k*4, &p[0], k, 1)
+				s.simd.gemm(&c[0], nr*4, &a[0], k*4, &p[0], nr*4, k, 1)
 			}
 			flop := 2 * float64(mr*nr*k) * float64(b.N)
 			b.ReportMetric(flop/b.Elapsed().Seconds()/1e9, "GFLOP/s")

@@ -41,8 +41,8 @@ type simd struct {
 	// multiple of the 16-element chunk): decode hands it rows far apart.
 	rowdot4 [3]func(y, x *float32, w unsafe.Pointer, ldw, n int)
 	// gemm computes the mr×nr block c (row stride ldc bytes) = [c +] a·b for
-	// a mr×kc (row stride lda bytes) and b a packed kc×nr panel.
-	gemm   func(c *float32, ldc int, a *float32, lda int, b *float32, kc, acc int)
+	// a mr×kc (row stride lda bytes) and b kc×nr (row stride ldb bytes).
+	gemm   func(c *float32, ldc int, a *float32, lda int, b *float32, ldb, kc, acc int)
 	nr     int
 	cvtF16 func(dst *float32, src *uint16, n int) // n%8 == 0
 	cvtBF  func(dst *float32, src *uint16, n int) // n%8 == 0
@@ -254,17 +254,18 @@ func (s *simd) mulT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c
 
 // gemvMaxT is the most tokens MulT takes one at a time with the decode
 // kernel, reading W once per token, rather than as a matrix product, which
-// first widens all of W into packed float32 panels: a cost the same for 2
-// tokens as for 12. A whole prefill of GPT-2 124M shapes on 2 threads: F16
-// 2 tokens 10 ms against 29, 8 tokens 22 against 33, even at 12-16; F32 2
-// tokens 14 ms against 36, 4 tokens 20 against 34, even at 8. (Reading
-// W in blocks that stay in L2, each block then read by every token, was
-// slower: the decode kernel streams short rows badly.)
+// widens W to float32 before it multiplies, at a cost the same for 2
+// tokens as for 12, and runs its micro-kernel for 6 tokens however few
+// there are. A whole prefill of GPT-2 124M shapes on 2 threads, a token at
+// a time against the product: F16 2 tokens 10.8 ms against 21.4, 6 tokens
+// 19.9 against 21.6, 8 even (25); F32 2 tokens 15.7 against 19.9, 3 even
+// (19-21). (Reading W in blocks that stay in L2, each block then read by
+// every token, was slower: the decode kernel streams short rows badly.)
 func gemvMaxT(d DType) int {
 	if d == F32 {
-		return 7
+		return 3
 	}
-	return 11
+	return 7
 }
 
 // gemv1 computes y[j] = Σ_i x[i]·W[i, c0+j]: batch-1 decode, memory-bound.
@@ -332,8 +333,9 @@ func (s *simd) addRows(y, x []float32, w *Mat, i0, i1, c0 int) {
 	}
 }
 
-// gemmBuf is the per-call scratch of gemmT: the packed kc×n block of W,
-// the zero-padded tail rows of x and a tile for partial output blocks.
+// gemmBuf is the per-call scratch of gemmT: a block of W widened to
+// float32, the zero-padded tail rows of x and a tile for partial output
+// blocks.
 type gemmBuf struct {
 	b    []float32
 	xpad [mr * kc]float32
@@ -342,17 +344,25 @@ type gemmBuf struct {
 
 var gemmPool = sync.Pool{New: func() any { return new(gemmBuf) }}
 
+// gemmCols is the most columns of W that gemmT widens at a time: a block of
+// kc×gemmCols floats (384 KiB) stays in L2 while every token is multiplied
+// by it. (Widening all of a worker's columns at once, 64 at a time into
+// separate panels, the block went out to memory and back, and the calls
+// cost as much as the conversion: a 2-token prefill of GPT-2 124M F16
+// took 29 ms against 3.8 for one token.)
+const gemmCols = 384
+
 // gemmT is MulT for T > 1. Loops, outer to inner: blocks of kc rows of W
-// (the x block, T×kc, stays in L2), packed to float32 panels of nr columns
-// in one pass over the rows (converting F16/BF16 here); panels; groups
-// of mr tokens, each one micro-kernel call over the whole panel.
+// (the x block, T×kc, stays in L2); up to gemmCols of its columns, widened
+// to float32 a row at a time (converting F16/BF16 here); panels of nr of
+// those columns; groups of mr tokens, each one micro-kernel call over the
+// whole panel.
 func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
 	nr := s.nr
 	buf := gemmPool.Get().(*gemmBuf)
 	defer gemmPool.Put(buf)
-	panels := (n + nr - 1) / nr
-	if len(buf.b) < kc*nr*panels {
-		buf.b = make([]float32, kc*nr*panels)
+	if len(buf.b) < kc*gemmCols {
+		buf.b = make([]float32, kc*gemmCols)
 	}
 	K := w.Rows
 	tfull := T - T%mr
@@ -368,29 +378,33 @@ func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, 
 				copy(buf.xpad[r*kc:r*kc+kb], x[(tfull+r)*ldx+k0:])
 			}
 		}
-		s.pack(buf.b, w, k0, kb, c0, n, nr)
-		for pi, j0 := 0, 0; j0 < n; pi, j0 = pi+1, j0+nr {
-			nb := min(nr, n-j0)
-			b := buf.b[pi*kb*nr : (pi+1)*kb*nr]
-			for t0 := 0; t0 < T; t0 += mr {
-				a, lda := &buf.xpad[0], kc*4
-				if t0 < tfull {
-					a, lda = &x[t0*ldx+k0], ldx*4
-				}
-				if t0 < tfull && nb == nr {
-					s.gemm(&y[t0*ldy+j0], ldy*4, a, lda, &b[0], kb, acc)
-					continue
-				}
-				s.gemm(&buf.tile[0], nr*4, a, lda, &b[0], kb, 0)
-				for r := 0; r < min(mr, T-t0); r++ {
-					yr := y[(t0+r)*ldy+j0 : (t0+r)*ldy+j0+nb]
-					tr := buf.tile[r*nr : r*nr+nb]
-					if acc == 0 {
-						copy(yr, tr)
+		for g0 := 0; g0 < n; g0 += gemmCols {
+			gn := min(gemmCols, n-g0)
+			ld := (gn + nr - 1) / nr * nr // whole panels
+			s.widen(buf.b, ld, w, k0, kb, c0+g0, gn)
+			for j0 := 0; j0 < gn; j0 += nr {
+				nb := min(nr, gn-j0)
+				b, j := &buf.b[j0], g0+j0
+				for t0 := 0; t0 < T; t0 += mr {
+					a, lda := &buf.xpad[0], kc*4
+					if t0 < tfull {
+						a, lda = &x[t0*ldx+k0], ldx*4
+					}
+					if t0 < tfull && nb == nr {
+						s.gemm(&y[t0*ldy+j], ldy*4, a, lda, b, ld*4, kb, acc)
 						continue
 					}
-					for j, v := range tr {
-						yr[j] += v
+					s.gemm(&buf.tile[0], nr*4, a, lda, b, ld*4, kb, 0)
+					for r := 0; r < min(mr, T-t0); r++ {
+						yr := y[(t0+r)*ldy+j : (t0+r)*ldy+j+nb]
+						tr := buf.tile[r*nr : r*nr+nb]
+						if acc == 0 {
+							copy(yr, tr)
+							continue
+						}
+						for j, v := range tr {
+							yr[j] += v
+						}
 					}
 				}
 			}
@@ -398,19 +412,14 @@ func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, 
 	}
 }
 
-// pack writes rows k0..k0+kb of W[:, c0:c0+n] as float32 into dst, panel
-// after panel: panel p holds columns c0+p·nr.. as a kb×nr row-major block,
-// zero-filled beyond column n. It reads each row's columns in order, so
-// W streams from memory sequentially rather than in nr-wide strips.
-func (s *simd) pack(dst []float32, w *Mat, k0, kb, c0, n, nr int) {
+// widen writes rows k0..k0+kb of W[:, c0:c0+n] as float32 into dst, row i
+// at dst[i·ld:], zero-filled from column n to ld. A row at a time, so that
+// W streams from memory in order, with one conversion call per row.
+func (s *simd) widen(dst []float32, ld int, w *Mat, k0, kb, c0, n int) {
 	for i := 0; i < kb; i++ {
-		k := (k0+i)*w.Cols + c0
-		for pi, j0 := 0, 0; j0 < n; pi, j0 = pi+1, j0+nr {
-			nb := min(nr, n-j0)
-			row := dst[(pi*kb+i)*nr : (pi*kb+i+1)*nr]
-			s.convert(row[:nb], w, k+j0)
-			clear(row[nb:])
-		}
+		row := dst[i*ld : (i+1)*ld]
+		s.convert(row[:n], w, (k0+i)*w.Cols+c0)
+		clear(row[n:])
 	}
 }
 
