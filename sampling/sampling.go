@@ -66,9 +66,9 @@ func (s *Sampler) Params() Params { return s.p }
 // Sample returns the id of the chosen token.
 //
 // Only the candidates that survive top-k get a probability: exp costs ~7 ns
-// a token, 0.35 ms over GPT-2's vocabulary, about what decoding a token
-// with int8 weights takes in all. Top-k ranks by logit, which the
-// temperature and the exp do not reorder.
+// a token, 0.35 ms over GPT-2's vocabulary, a seventh of decoding a token
+// with int8 weights. Top-k ranks by logit, which the temperature and the
+// exp do not reorder.
 func (s *Sampler) Sample(logits []float32) int {
 	if s.p.Greedy() {
 		return Argmax(logits)
