@@ -153,29 +153,25 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func BenchmarkSampleTopP(b *testing.B) {
+// BenchmarkSample draws from GPT-2-sized logits: with top-p, with top-k
+// (the CLI's default) and from the whole softmax, what an OpenAI-style
+// request asks by default.
+func BenchmarkSample(b *testing.B) {
 	logits := randomLogits(50257, 5)
-	s, _ := New(Params{Temperature: 0.8, TopP: 0.9}, 1)
-	for b.Loop() {
-		s.Sample(logits)
-	}
-}
-
-func BenchmarkSampleTopK(b *testing.B) {
-	logits := randomLogits(50257, 5)
-	s, _ := New(Params{Temperature: 0.8, TopK: 40, TopP: 1}, 1)
-	for b.Loop() {
-		s.Sample(logits)
-	}
-}
-
-// BenchmarkSampleTemperature is sampling from the whole softmax (neither
-// top-k nor top-p), what an OpenAI-style request asks by default.
-func BenchmarkSampleTemperature(b *testing.B) {
-	logits := randomLogits(50257, 5)
-	s, _ := New(Params{Temperature: 0.8, TopP: 1}, 1)
-	for b.Loop() {
-		s.Sample(logits)
+	for _, c := range []struct {
+		name string
+		p    Params
+	}{
+		{"top-p", Params{Temperature: 0.8, TopP: 0.9}},
+		{"top-k", Params{Temperature: 0.8, TopK: 40, TopP: 1}},
+		{"softmax", Params{Temperature: 0.8, TopP: 1}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s, _ := New(c.p, 1)
+			for b.Loop() {
+				s.Sample(logits)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package parallel
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,6 +54,27 @@ func TestForCoversOnce(t *testing.T) {
 	}
 }
 
+// coversOnce runs a split of [0, n) through run and checks that every index
+// is handed out exactly once, in ranges whose inner bounds are multiples of
+// align.
+func coversOnce(t *testing.T, what string, n, align int, run func(fn func(lo, hi int))) {
+	t.Helper()
+	seen := make([]int32, n)
+	run(func(lo, hi int) {
+		if lo >= hi || lo > 0 && align > 1 && lo%align != 0 {
+			t.Errorf("%s: range [%d, %d)", what, lo, hi)
+		}
+		for i := lo; i < hi; i++ {
+			atomic.AddInt32(&seen[i], 1)
+		}
+	})
+	for i, c := range seen {
+		if c != 1 {
+			t.Fatalf("%s: index %d covered %d times", what, i, c)
+		}
+	}
+}
+
 // TestForChunksCoversOnce checks that ForChunks hands out every index
 // exactly once, in ranges starting at multiples of align, whoever takes them.
 func TestForChunksCoversOnce(t *testing.T) {
@@ -61,20 +83,8 @@ func TestForChunksCoversOnce(t *testing.T) {
 		for _, n := range []int{0, 1, 15, 16, 17, 100, 1000, 50257} {
 			for _, align := range []int{0, 1, 16} {
 				for _, per := range []int{1, 4, 64} {
-					seen := make([]int32, n)
-					p.ForChunks(n, align, per, func(lo, hi int) {
-						if lo >= hi || (align > 1 && lo%align != 0) {
-							t.Errorf("threads %d n %d align %d per %d: range [%d, %d)", threads, n, align, per, lo, hi)
-						}
-						for i := lo; i < hi; i++ {
-							atomic.AddInt32(&seen[i], 1)
-						}
-					})
-					for i, c := range seen {
-						if c != 1 {
-							t.Fatalf("threads %d n %d align %d per %d: index %d covered %d times", threads, n, align, per, i, c)
-						}
-					}
+					what := fmt.Sprintf("threads %d n %d align %d per %d", threads, n, align, per)
+					coversOnce(t, what, n, align, func(fn func(lo, hi int)) { p.ForChunks(n, align, per, fn) })
 				}
 			}
 		}
@@ -104,20 +114,8 @@ func TestForSharesCoverOnce(t *testing.T) {
 					for k := range p.share {
 						p.share[k] /= sum // as learn leaves them
 					}
-					seen := make([]int32, n)
-					p.For(n, align, func(lo, hi int) {
-						if lo > 0 && lo%align != 0 {
-							t.Errorf("threads %d n %d align %d: range starts at %d", threads, n, align, lo)
-						}
-						for i := lo; i < hi; i++ {
-							atomic.AddInt32(&seen[i], 1)
-						}
-					})
-					for i, c := range seen {
-						if c != 1 {
-							t.Fatalf("threads %d skew %v n %d align %d: index %d covered %d times", threads, skew, n, align, i, c)
-						}
-					}
+					what := fmt.Sprintf("threads %d skew %v n %d align %d", threads, skew, n, align)
+					coversOnce(t, what, n, align, func(fn func(lo, hi int)) { p.For(n, align, fn) })
 				}
 			}
 		}
