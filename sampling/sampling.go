@@ -49,6 +49,7 @@ type Sampler struct {
 	probs []float64
 	idx   []int
 	mark  []bool
+	heap  []float32
 }
 
 // New returns a sampler with settings p and a generator seeded with seed.
@@ -77,16 +78,25 @@ func (s *Sampler) Sample(logits []float32) int {
 	if cap(s.probs) < V {
 		s.probs, s.idx, s.mark = make([]float64, V), make([]int, V), make([]bool, V)
 	}
-	probs, idx := s.probs[:V], s.idx[:V]
-	for i := range idx {
-		idx[i] = i
+	if cap(s.heap) < s.p.TopK {
+		s.heap = make([]float32, 0, s.p.TopK)
 	}
-	mx := float64(logits[Argmax(logits)])
+	probs, idx := s.probs[:V], s.idx[:V]
+	var mx float64
 	if s.p.TopK > 0 && s.p.TopK < V {
-		for i, z := range logits {
-			probs[i] = float64(z)
+		idx = topK(idx[:0], logits, s.p.TopK, s.heap[:0])
+		if len(idx) == 0 { // NaNs among the first k logits
+			return Argmax(logits)
 		}
-		idx = topK(idx, probs, s.p.TopK)
+		mx = math.Inf(-1)
+		for _, i := range idx {
+			mx = max(mx, float64(logits[i]))
+		}
+	} else {
+		for i := range idx {
+			idx[i] = i
+		}
+		mx = float64(logits[Argmax(logits)])
 	}
 	// Temperature, then softmax over the candidates.
 	var sum float64
@@ -183,23 +193,47 @@ func Argmax(x []float32) int {
 	return best
 }
 
-// topK keeps the k most probable candidates, and any tied with the k-th
-// (as Hugging Face's TopKLogitsWarper does, which keeps logits >= the k-th).
-// Like nucleus it partitions instead of sorting all V candidates.
-func topK(idx []int, p []float64, k int) []int {
-	kept := 0 // idx[:kept] are kept; idx[kept:] are undecided
-	for {
-		gt, lt := partition(idx[kept:], p)
-		switch {
-		case kept+gt == k:
-			return idx[:k]
-		case kept+gt > k:
-			idx = idx[:kept+gt] // the k-th lies among the larger ones
-		case kept+lt >= k:
-			return idx[:kept+lt] // the k-th is the pivot: keep its ties
-		default:
-			kept += lt
+// topK appends to idx the ids of the k largest logits, and of any tied with
+// the k-th (as Hugging Face's TopKLogitsWarper does, which keeps logits >=
+// the k-th), in ascending id. One pass with a min-heap of the k largest so
+// far: past the first few hundred tokens a logit rarely enters it. (A
+// partition of all V candidates, as before, took 0.15 ms a token for k = 40
+// over GPT-2's vocabulary.)
+func topK(idx []int, logits []float32, k int, heap []float32) []int {
+	heap = append(heap, logits[:k]...)
+	for i := k/2 - 1; i >= 0; i-- {
+		siftDown(heap, i)
+	}
+	for _, z := range logits[k:] {
+		if z > heap[0] {
+			heap[0] = z
+			siftDown(heap, 0)
 		}
+	}
+	kth := heap[0]
+	for i, z := range logits {
+		if z >= kth {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// siftDown restores the min-heap order of h below position i.
+func siftDown(h []float32, i int) {
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && h[c+1] < h[c] {
+			c++
+		}
+		if !(h[c] < h[i]) {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
 	}
 }
 

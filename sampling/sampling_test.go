@@ -247,3 +247,30 @@ func TestArgmaxCases(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokenLogits checks that NaN and infinite logits (a broken checkpoint)
+// never make Sample panic or return an id outside the vocabulary.
+func TestBrokenLogits(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, p := range []Params{
+		{Temperature: 1, TopK: 5, TopP: 1},
+		{Temperature: 1, TopP: 0.9},
+		{Temperature: 1, TopP: 1},
+		{Temperature: 0.7, TopK: 3, TopP: 0.5},
+	} {
+		for _, poison := range [][]int{{0}, {0, 1, 2, 3, 4}, {7}, {1, 50}} {
+			for _, v := range []float32{nan, inf, -inf} {
+				logits := randomLogits(100, 3)
+				for _, i := range poison {
+					logits[i] = v
+				}
+				s, _ := New(p, 1)
+				for range 20 {
+					if id := s.Sample(logits); id < 0 || id >= len(logits) {
+						t.Fatalf("%+v, %v at %v: id %d", p, v, poison, id)
+					}
+				}
+			}
+		}
+	}
+}
