@@ -106,3 +106,158 @@ nosum:
 	STORE4(Z20, Z21, Z22, Z23)
 	VZEROUPPER
 	RET
+
+// gemm6x64F16AVX512 is gemm6x64AVX512 for b in F16, widened as it is loaded
+// (16 values a VCVTPH2PS): prefill then multiplies the stored weights as
+// they are, with no widened copy.
+//
+// func gemm6x64F16AVX512(c *float32, ldc int, a *float32, lda int, b *uint16, ldb, kc, acc int)
+TEXT ·gemm6x64F16AVX512(SB), NOSPLIT, $0-64
+	MOVQ a+16(FP), AX
+	MOVQ lda+24(FP), BX
+	MOVQ b+32(FP), DX
+	MOVQ ldb+40(FP), R10
+	MOVQ kc+48(FP), CX
+	LEAQ (AX)(BX*2), R8
+	ADDQ BX, R8
+	ZERO4(Z0, Z1, Z2, Z3)
+	ZERO4(Z4, Z5, Z6, Z7)
+	ZERO4(Z8, Z9, Z10, Z11)
+	ZERO4(Z12, Z13, Z14, Z15)
+	ZERO4(Z16, Z17, Z18, Z19)
+	ZERO4(Z20, Z21, Z22, Z23)
+	TESTQ CX, CX
+	JZ    store
+
+loop:
+	VCVTPH2PS    (DX), Z24
+	VCVTPH2PS    32(DX), Z25
+	VCVTPH2PS    64(DX), Z26
+	VCVTPH2PS    96(DX), Z27
+	VBROADCASTSS (AX), Z28
+	VBROADCASTSS (AX)(BX*1), Z29
+	VBROADCASTSS (AX)(BX*2), Z30
+	VBROADCASTSS (R8), Z31
+	FMA4(Z28, Z0, Z1, Z2, Z3)
+	FMA4(Z29, Z4, Z5, Z6, Z7)
+	VBROADCASTSS (R8)(BX*1), Z28
+	VBROADCASTSS (R8)(BX*2), Z29
+	FMA4(Z30, Z8, Z9, Z10, Z11)
+	FMA4(Z31, Z12, Z13, Z14, Z15)
+	FMA4(Z28, Z16, Z17, Z18, Z19)
+	FMA4(Z29, Z20, Z21, Z22, Z23)
+	ADDQ         $4, AX
+	ADDQ         $4, R8
+	ADDQ         R10, DX
+	DECQ         CX
+	JNZ          loop
+
+store:
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), SI
+	MOVQ  acc+56(FP), R9
+	TESTQ R9, R9
+	JZ    nosum
+	ADD4(Z0, Z1, Z2, Z3)
+	STORE4(Z0, Z1, Z2, Z3)
+	ADD4(Z4, Z5, Z6, Z7)
+	STORE4(Z4, Z5, Z6, Z7)
+	ADD4(Z8, Z9, Z10, Z11)
+	STORE4(Z8, Z9, Z10, Z11)
+	ADD4(Z12, Z13, Z14, Z15)
+	STORE4(Z12, Z13, Z14, Z15)
+	ADD4(Z16, Z17, Z18, Z19)
+	STORE4(Z16, Z17, Z18, Z19)
+	ADD4(Z20, Z21, Z22, Z23)
+	STORE4(Z20, Z21, Z22, Z23)
+	VZEROUPPER
+	RET
+
+nosum:
+	STORE4(Z0, Z1, Z2, Z3)
+	STORE4(Z4, Z5, Z6, Z7)
+	STORE4(Z8, Z9, Z10, Z11)
+	STORE4(Z12, Z13, Z14, Z15)
+	STORE4(Z16, Z17, Z18, Z19)
+	STORE4(Z20, Z21, Z22, Z23)
+	VZEROUPPER
+	RET
+
+// gemm6x64BF16AVX512 is gemm6x64F16AVX512 for b in BF16: zero-extended to
+// 32 bits and shifted into the high half, a float32.
+//
+// func gemm6x64BF16AVX512(c *float32, ldc int, a *float32, lda int, b *uint16, ldb, kc, acc int)
+TEXT ·gemm6x64BF16AVX512(SB), NOSPLIT, $0-64
+	MOVQ a+16(FP), AX
+	MOVQ lda+24(FP), BX
+	MOVQ b+32(FP), DX
+	MOVQ ldb+40(FP), R10
+	MOVQ kc+48(FP), CX
+	LEAQ (AX)(BX*2), R8
+	ADDQ BX, R8
+	ZERO4(Z0, Z1, Z2, Z3)
+	ZERO4(Z4, Z5, Z6, Z7)
+	ZERO4(Z8, Z9, Z10, Z11)
+	ZERO4(Z12, Z13, Z14, Z15)
+	ZERO4(Z16, Z17, Z18, Z19)
+	ZERO4(Z20, Z21, Z22, Z23)
+	TESTQ CX, CX
+	JZ    store
+
+loop:
+	VPMOVZXWD    (DX), Z24
+	VPMOVZXWD    32(DX), Z25
+	VPMOVZXWD    64(DX), Z26
+	VPMOVZXWD    96(DX), Z27
+	VPSLLD       $16, Z24, Z24
+	VPSLLD       $16, Z25, Z25
+	VPSLLD       $16, Z26, Z26
+	VPSLLD       $16, Z27, Z27
+	VBROADCASTSS (AX), Z28
+	VBROADCASTSS (AX)(BX*1), Z29
+	VBROADCASTSS (AX)(BX*2), Z30
+	VBROADCASTSS (R8), Z31
+	FMA4(Z28, Z0, Z1, Z2, Z3)
+	FMA4(Z29, Z4, Z5, Z6, Z7)
+	VBROADCASTSS (R8)(BX*1), Z28
+	VBROADCASTSS (R8)(BX*2), Z29
+	FMA4(Z30, Z8, Z9, Z10, Z11)
+	FMA4(Z31, Z12, Z13, Z14, Z15)
+	FMA4(Z28, Z16, Z17, Z18, Z19)
+	FMA4(Z29, Z20, Z21, Z22, Z23)
+	ADDQ         $4, AX
+	ADDQ         $4, R8
+	ADDQ         R10, DX
+	DECQ         CX
+	JNZ          loop
+
+store:
+	MOVQ  c+0(FP), DI
+	MOVQ  ldc+8(FP), SI
+	MOVQ  acc+56(FP), R9
+	TESTQ R9, R9
+	JZ    nosum
+	ADD4(Z0, Z1, Z2, Z3)
+	STORE4(Z0, Z1, Z2, Z3)
+	ADD4(Z4, Z5, Z6, Z7)
+	STORE4(Z4, Z5, Z6, Z7)
+	ADD4(Z8, Z9, Z10, Z11)
+	STORE4(Z8, Z9, Z10, Z11)
+	ADD4(Z12, Z13, Z14, Z15)
+	STORE4(Z12, Z13, Z14, Z15)
+	ADD4(Z16, Z17, Z18, Z19)
+	STORE4(Z16, Z17, Z18, Z19)
+	ADD4(Z20, Z21, Z22, Z23)
+	STORE4(Z20, Z21, Z22, Z23)
+	VZEROUPPER
+	RET
+
+nosum:
+	STORE4(Z0, Z1, Z2, Z3)
+	STORE4(Z4, Z5, Z6, Z7)
+	STORE4(Z8, Z9, Z10, Z11)
+	STORE4(Z12, Z13, Z14, Z15)
+	STORE4(Z16, Z17, Z18, Z19)
+	STORE4(Z20, Z21, Z22, Z23)
+	VZEROUPPER
+	RET

@@ -42,13 +42,20 @@ type simd struct {
 	rowdot4 [3]func(y, x *float32, w unsafe.Pointer, ldw, n int)
 	// gemm computes the mr×nr block c (row stride ldc bytes) = [c +] a·b for
 	// a mr×kc (row stride lda bytes) and b kc×nr (row stride ldb bytes).
-	gemm   func(c *float32, ldc int, a *float32, lda int, b *float32, ldb, kc, acc int)
-	nr     int
-	cvtF16 func(dst *float32, src *uint16, n int) // n%8 == 0
-	cvtBF  func(dst *float32, src *uint16, n int) // n%8 == 0
-	dot    func(a, b *float32, n int) float32
-	axpy   func(y *float32, alpha float32, x *float32, n int)
-	gelu   func(x *float32, n int) // n%8 == 0; nil: use geluGeneric
+	gemm func(c *float32, ldc int, a *float32, lda int, b *float32, ldb, kc, acc int)
+	// gemm16 is gemm for b in F16 and BF16, as stored (nil: widen them to
+	// float32 first).
+	gemm16 [2]gemmU16
+	// gemvMaxT[d] is the most tokens MulT takes one at a time with the
+	// decode kernel (W of dtype d read once per token) rather than as a
+	// matrix product: past it the product is faster (see kernels_amd64.go).
+	gemvMaxT [3]int
+	nr       int
+	cvtF16   func(dst *float32, src *uint16, n int) // n%8 == 0
+	cvtBF    func(dst *float32, src *uint16, n int) // n%8 == 0
+	dot      func(a, b *float32, n int) float32
+	axpy     func(y *float32, alpha float32, x *float32, n int)
+	gelu     func(x *float32, n int) // n%8 == 0; nil: use geluGeneric
 	// expSum sets x[i] = exp(x[i]·scale - shift) for n%8 == 0 and returns
 	// the float64 sum; nil: use expSumGeneric.
 	expSum func(x *float32, n int, scale, shift float64) float64
@@ -243,30 +250,13 @@ func (s *simd) mulT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c
 		panic(fmt.Sprintf("kernels: columns %d..%d out of range [0, %d)", c0, c0+n, w.Cols))
 	}
 	checkRange(y, ldy, x, ldx, T, n, w.Rows)
-	if T <= gemvMaxT(w.DType) {
+	if T <= s.gemvMaxT[w.DType] {
 		for t := range T {
 			s.gemv1(y[t*ldy:t*ldy+n], x[t*ldx:t*ldx+w.Rows], w, c0)
 		}
 		return
 	}
 	s.gemmT(y, ldy, x, ldx, T, w, c0, n)
-}
-
-// gemvMaxT is the most tokens MulT takes one at a time with the decode
-// kernel, reading W once per token, rather than as a matrix product, which
-// widens W to float32 before it multiplies, at a cost the same for 2
-// tokens as for 12, and runs its micro-kernel for 6 tokens however few
-// there are. A whole prefill of GPT-2 124M shapes on 2 threads, a token at
-// a time against the product: F16 3 tokens 13.6 ms against 19.6, 5 tokens
-// 18.5 against 20.2, 6 even (20-21), 8 tokens 26.6 against 23.1; F32 3
-// tokens 18.3 against 23.9, 4 tokens 20.8 against 23.8, 5 even (24-25).
-// (Reading W in blocks that stay in L2, each block then read by every
-// token, was slower: the decode kernel streams short rows badly.)
-func gemvMaxT(d DType) int {
-	if d == F32 {
-		return 4
-	}
-	return 5
 }
 
 // gemv1 computes y[j] = Σ_i x[i]·W[i, c0+j]: batch-1 decode, memory-bound.
@@ -345,19 +335,25 @@ type gemmBuf struct {
 
 var gemmPool = sync.Pool{New: func() any { return new(gemmBuf) }}
 
-// gemmCols is the most columns of W that gemmT widens at a time: a block of
+// gemmCols is the most columns of W that gemmT widens at a time, where it
+// must (F16 and BF16 without a micro-kernel for them): a block of
 // kc×gemmCols floats (384 KiB) stays in L2 while every token is multiplied
-// by it. (Widening all of a worker's columns at once, 64 at a time into
-// separate panels, the block went out to memory and back, and the calls
-// cost as much as the conversion: a 2-token prefill of GPT-2 124M F16
-// took 29 ms against 3.8 for one token.)
+// by it.
 const gemmCols = 384
 
 // gemmT is MulT for T > 1. Loops, outer to inner: blocks of kc rows of W
-// (the x block, T×kc, stays in L2); up to gemmCols of its columns, widened
-// to float32 a row at a time (converting F16/BF16 here); panels of nr of
-// those columns; groups of mr tokens, each one micro-kernel call over the
-// whole panel.
+// (the x block, T×kc, stays in L2); up to gemmCols of its columns; panels
+// of nr of those columns; groups of mr tokens, each one micro-kernel call
+// over the whole panel.
+//
+// The micro-kernels read the panels where they lie in W, a row stride
+// apart. Packing them first (widened to float32, 64 columns a call, into
+// contiguous panels, all of a worker's columns at once) cost as much for
+// 2 tokens as for 12: a whole 2-token prefill of GPT-2 124M F16 on 2
+// threads took 29 ms against 3.8 for one token. Against widening into an
+// L2-resident block (what remains for F16/BF16 on AVX2), reading W where
+// it lies took 25-40% less time for 5-16 tokens, 9-18% for 128 and 4-6%
+// for 512 (F32, F16 and BF16 alike).
 func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
 	nr := s.nr
 	buf := gemmPool.Get().(*gemmBuf)
@@ -367,6 +363,16 @@ func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, 
 	}
 	K := w.Rows
 	tfull := T - T%mr
+	// W where it lies: F32, and F16/BF16 where the family has a kernel for
+	// them; otherwise a block of it widened to float32.
+	var g16 gemmU16
+	switch w.DType {
+	case F16:
+		g16 = s.gemm16[0]
+	case BF16:
+		g16 = s.gemm16[1]
+	}
+	direct := g16 != nil || w.DType == F32
 	for k0 := 0; k0 < K; k0 += kc {
 		kb := min(kc, K-k0)
 		acc := 0
@@ -382,20 +388,34 @@ func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, 
 		for g0 := 0; g0 < n; g0 += gemmCols {
 			gn := min(gemmCols, n-g0)
 			ld := (gn + nr - 1) / nr * nr // whole panels
-			s.widen(buf.b, ld, w, k0, kb, c0+g0, gn)
+			if !direct {
+				s.widen(buf.b, ld, w, k0, kb, c0+g0, gn)
+			}
 			for j0 := 0; j0 < gn; j0 += nr {
 				nb := min(nr, gn-j0)
-				b, j := &buf.b[j0], g0+j0
+				j := g0 + j0
+				var p panel
+				switch {
+				case !direct:
+					p = panel{f32: &buf.b[j0], ldb: ld * 4}
+				case nb == nr && w.DType == F32:
+					p = panel{f32: &w.F32[k0*w.Cols+c0+j], ldb: w.Cols * 4}
+				case nb == nr:
+					p = panel{u16: &w.U16[k0*w.Cols+c0+j], ldb: w.Cols * 2, g16: g16}
+				default: // a last panel short of nr columns: its rows would overrun W
+					s.widen(buf.b, nr, w, k0, kb, c0+j, nb)
+					p = panel{f32: &buf.b[0], ldb: nr * 4}
+				}
 				for t0 := 0; t0 < T; t0 += mr {
 					a, lda := &buf.xpad[0], kc*4
 					if t0 < tfull {
 						a, lda = &x[t0*ldx+k0], ldx*4
 					}
 					if t0 < tfull && nb == nr {
-						s.gemm(&y[t0*ldy+j], ldy*4, a, lda, b, ld*4, kb, acc)
+						s.micro(&y[t0*ldy+j], ldy*4, a, lda, p, kb, acc)
 						continue
 					}
-					s.gemm(&buf.tile[0], nr*4, a, lda, b, ld*4, kb, 0)
+					s.micro(&buf.tile[0], nr*4, a, lda, p, kb, 0)
 					for r := 0; r < min(mr, T-t0); r++ {
 						yr := y[(t0+r)*ldy+j : (t0+r)*ldy+j+nb]
 						tr := buf.tile[r*nr : r*nr+nb]
@@ -411,6 +431,26 @@ func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, 
 			}
 		}
 	}
+}
+
+// gemmU16 is a micro-kernel like simd.gemm for b in F16 or BF16.
+type gemmU16 func(c *float32, ldc int, a *float32, lda int, b *uint16, ldb, kc, acc int)
+
+// panel is the kb×nr block of W a micro-kernel multiplies: in W itself, or
+// widened to float32 in gemmT's buffer.
+type panel struct {
+	f32 *float32
+	u16 *uint16 // F16 or BF16, multiplied by g16
+	g16 gemmU16
+	ldb int // bytes from one row to the next
+}
+
+func (s *simd) micro(c *float32, ldc int, a *float32, lda int, p panel, kb, acc int) {
+	if p.u16 != nil {
+		p.g16(c, ldc, a, lda, p.u16, p.ldb, kb, acc)
+		return
+	}
+	s.gemm(c, ldc, a, lda, p.f32, p.ldb, kb, acc)
 }
 
 // widen writes rows k0..k0+kb of W[:, c0:c0+n] as float32 into dst, row i
