@@ -101,6 +101,21 @@
 	STORE4(Z16, Z17, Z18, Z19); \
 	STORE4(Z20, Z21, Z22, Z23)
 
+// FINISH writes the sums to c, added to what is there if acc != 0, and
+// returns.
+#define FINISH \
+store: \
+	OUT; \
+	TESTQ R9, R9; \
+	JZ    nosum; \
+	ADDSTORE; \
+	VZEROUPPER; \
+	RET; \
+nosum: \
+	STOREALL; \
+	VZEROUPPER; \
+	RET
+
 // func gemm6x64AVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb, kc, acc int)
 TEXT ·gemm6x64AVX512(SB), NOSPLIT, $0-64
 	ARGS
@@ -116,18 +131,7 @@ loop:
 	DECQ    CX
 	JNZ     loop
 
-store:
-	OUT
-	TESTQ R9, R9
-	JZ    nosum
-	ADDSTORE
-	VZEROUPPER
-	RET
-
-nosum:
-	STOREALL
-	VZEROUPPER
-	RET
+	FINISH
 
 // func gemm6x64F16AVX512(c *float32, ldc int, a *float32, lda int, b *uint16, ldb, kc, acc int)
 TEXT ·gemm6x64F16AVX512(SB), NOSPLIT, $0-64
@@ -144,18 +148,7 @@ loop:
 	DECQ      CX
 	JNZ       loop
 
-store:
-	OUT
-	TESTQ R9, R9
-	JZ    nosum
-	ADDSTORE
-	VZEROUPPER
-	RET
-
-nosum:
-	STOREALL
-	VZEROUPPER
-	RET
+	FINISH
 
 // BF16 is the high half of a float32: zero-extend and shift.
 //
@@ -178,15 +171,4 @@ loop:
 	DECQ      CX
 	JNZ       loop
 
-store:
-	OUT
-	TESTQ R9, R9
-	JZ    nosum
-	ADDSTORE
-	VZEROUPPER
-	RET
-
-nosum:
-	STOREALL
-	VZEROUPPER
-	RET
+	FINISH
