@@ -37,11 +37,12 @@ var avx2 = simd{
 	q8quant: q8QuantAVX2,
 	qtile:   quantTileAVX2,
 	// A whole prefill of GPT-2 124M shapes on 2 threads, a token at a
-	// time against the product: F16 (widened) 8 tokens 27.1 ms against
-	// 28.7, 10 tokens 31.5 against 28.6; F32 4 tokens 27.0 against 31.4,
-	// 6 tokens 32.6 against 29.7.
-	gemvMaxT: [3]int{5, 8, 8},
+	// time against the product: F16 3 tokens 18.0 ms against 20.0, 4 even,
+	// 6 tokens 26.7 against 20.3 (BF16 alike); F32 4 tokens 27.0 against
+	// 31.4, 6 tokens 32.6 against 29.7.
+	gemvMaxT: [3]int{5, 3, 3},
 	gemm:     gemm6x16AVX2,
+	gemm16:   [2]gemmU16{gemm6x16F16AVX2, gemm6x16BF16AVX2},
 	nr:       16,
 	cvtF16:   cvtF16AVX2,
 	cvtBF:    cvtBF16AVX2,
@@ -205,6 +206,12 @@ func rowdot4BF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 //
 //go:noescape
 func gemm6x16AVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb, kc, acc int)
+
+//go:noescape
+func gemm6x16F16AVX2(c *float32, ldc int, a *float32, lda int, b *uint16, ldb, kc, acc int)
+
+//go:noescape
+func gemm6x16BF16AVX2(c *float32, ldc int, a *float32, lda int, b *uint16, ldb, kc, acc int)
 
 //go:noescape
 func gemm6x64AVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb, kc, acc int)

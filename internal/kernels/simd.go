@@ -324,47 +324,33 @@ func (s *simd) addRows(y, x []float32, w *Mat, i0, i1, c0 int) {
 	}
 }
 
-// gemmBuf is the per-call scratch of gemmT: a block of W widened to
+// gemmBuf is the per-call scratch of gemmT: a panel of W widened to
 // float32, the zero-padded tail rows of x and a tile for partial output
 // blocks.
 type gemmBuf struct {
-	b    []float32
+	b    [kc * 64]float32
 	xpad [mr * kc]float32
 	tile [mr * 64]float32
 }
 
 var gemmPool = sync.Pool{New: func() any { return new(gemmBuf) }}
 
-// gemmCols is the most columns of W that gemmT widens at a time, where it
-// must (F16 and BF16 without a micro-kernel for them): a block of
-// kc×gemmCols floats (384 KiB) stays in L2 while every token is multiplied
-// by it.
-const gemmCols = 384
-
 // gemmT is MulT for T > 1. Loops, outer to inner: blocks of kc rows of W
-// (the x block, T×kc, stays in L2); up to gemmCols of its columns; panels
-// of nr of those columns; groups of mr tokens, each one micro-kernel call
-// over the whole panel.
+// (the x block, T×kc, stays in L2); panels of nr columns; groups of mr
+// tokens, each one micro-kernel call over the whole panel.
 //
 // The micro-kernels read the panels where they lie in W, a row stride
-// apart. Packing them first (widened to float32, 64 columns a call, into
-// contiguous panels, all of a worker's columns at once) cost as much for
-// 2 tokens as for 12: a whole 2-token prefill of GPT-2 124M F16 on 2
-// threads took 29 ms against 3.8 for one token. Against widening into an
-// L2-resident block (what remains for F16/BF16 on AVX2), reading W where
-// it lies took 25-40% less time for 5-16 tokens, 9-18% for 128 and 4-6%
-// for 512 (F32, F16 and BF16 alike).
+// apart, widening F16 and BF16 as they load them. Packing them first
+// (widened to float32, 64 columns a call, into contiguous panels, all of a
+// worker's columns at once) cost as much for 2 tokens as for 12: a whole
+// 2-token prefill of GPT-2 124M F16 on 2 threads took 29 ms against 3.8
+// for one token. Against widening into an L2-resident block instead,
+// reading W where it lies took 25-37% less time for 6-16 tokens, 12-18%
+// for 128 and 3-6% for 512 (F32, F16 and BF16; AVX-512 and AVX2 alike).
 func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
 	nr := s.nr
 	buf := gemmPool.Get().(*gemmBuf)
 	defer gemmPool.Put(buf)
-	if len(buf.b) < kc*gemmCols {
-		buf.b = make([]float32, kc*gemmCols)
-	}
-	K := w.Rows
-	tfull := T - T%mr
-	// W where it lies: F32, and F16/BF16 where the family has a kernel for
-	// them; otherwise a block of it widened to float32.
 	var g16 gemmU16
 	switch w.DType {
 	case F16:
@@ -372,7 +358,8 @@ func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, 
 	case BF16:
 		g16 = s.gemm16[1]
 	}
-	direct := g16 != nil || w.DType == F32
+	K := w.Rows
+	tfull := T - T%mr
 	for k0 := 0; k0 < K; k0 += kc {
 		kb := min(kc, K-k0)
 		acc := 0
@@ -385,47 +372,40 @@ func (s *simd) gemmT(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, 
 				copy(buf.xpad[r*kc:r*kc+kb], x[(tfull+r)*ldx+k0:])
 			}
 		}
-		for g0 := 0; g0 < n; g0 += gemmCols {
-			gn := min(gemmCols, n-g0)
-			ld := (gn + nr - 1) / nr * nr // whole panels
-			if !direct {
-				s.widen(buf.b, ld, w, k0, kb, c0+g0, gn)
+		for j := 0; j < n; j += nr {
+			nb := min(nr, n-j)
+			var p panel
+			switch k := k0*w.Cols + c0 + j; {
+			case nb < nr || w.DType != F32 && g16 == nil:
+				// A last panel short of nr columns, whose rows would
+				// overrun W, is widened; so would be 16-bit weights that
+				// no micro-kernel of the family reads.
+				s.widen(buf.b[:kb*nr], w, k0, kb, c0+j, nb, nr)
+				p = panel{f32: &buf.b[0], ldb: nr * 4}
+			case w.DType == F32:
+				p = panel{f32: &w.F32[k], ldb: w.Cols * 4}
+			default:
+				p = panel{u16: &w.U16[k], ldb: w.Cols * 2, g16: g16}
 			}
-			for j0 := 0; j0 < gn; j0 += nr {
-				nb := min(nr, gn-j0)
-				j := g0 + j0
-				var p panel
-				switch {
-				case !direct:
-					p = panel{f32: &buf.b[j0], ldb: ld * 4}
-				case nb == nr && w.DType == F32:
-					p = panel{f32: &w.F32[k0*w.Cols+c0+j], ldb: w.Cols * 4}
-				case nb == nr:
-					p = panel{u16: &w.U16[k0*w.Cols+c0+j], ldb: w.Cols * 2, g16: g16}
-				default: // a last panel short of nr columns: its rows would overrun W
-					s.widen(buf.b, nr, w, k0, kb, c0+j, nb)
-					p = panel{f32: &buf.b[0], ldb: nr * 4}
+			for t0 := 0; t0 < T; t0 += mr {
+				a, lda := &buf.xpad[0], kc*4
+				if t0 < tfull {
+					a, lda = &x[t0*ldx+k0], ldx*4
 				}
-				for t0 := 0; t0 < T; t0 += mr {
-					a, lda := &buf.xpad[0], kc*4
-					if t0 < tfull {
-						a, lda = &x[t0*ldx+k0], ldx*4
-					}
-					if t0 < tfull && nb == nr {
-						s.micro(&y[t0*ldy+j], ldy*4, a, lda, p, kb, acc)
+				if t0 < tfull && nb == nr {
+					s.micro(&y[t0*ldy+j], ldy*4, a, lda, p, kb, acc)
+					continue
+				}
+				s.micro(&buf.tile[0], nr*4, a, lda, p, kb, 0)
+				for r := 0; r < min(mr, T-t0); r++ {
+					yr := y[(t0+r)*ldy+j : (t0+r)*ldy+j+nb]
+					tr := buf.tile[r*nr : r*nr+nb]
+					if acc == 0 {
+						copy(yr, tr)
 						continue
 					}
-					s.micro(&buf.tile[0], nr*4, a, lda, p, kb, 0)
-					for r := 0; r < min(mr, T-t0); r++ {
-						yr := y[(t0+r)*ldy+j : (t0+r)*ldy+j+nb]
-						tr := buf.tile[r*nr : r*nr+nb]
-						if acc == 0 {
-							copy(yr, tr)
-							continue
-						}
-						for j, v := range tr {
-							yr[j] += v
-						}
+					for j, v := range tr {
+						yr[j] += v
 					}
 				}
 			}
@@ -454,26 +434,12 @@ func (s *simd) micro(c *float32, ldc int, a *float32, lda int, p panel, kb, acc 
 }
 
 // widen writes rows k0..k0+kb of W[:, c0:c0+n] as float32 into dst, row i
-// at dst[i·ld:], zero-filled from column n to ld, one conversion call per
-// row. It takes the rows a quarter of the block apart in turn (i, i+q,
-// i+2q, i+3q), four streams through W as the decode kernel reads it: a
-// whole prefill of 124M F16 or BF16 on 2 threads took 7-16% less time
-// (8-512 tokens) than with the rows in order; F32 alike within ±4%.
-func (s *simd) widen(dst []float32, ld int, w *Mat, k0, kb, c0, n int) {
-	one := func(i int) {
+// at dst[i·ld:], zero-filled from column n to ld.
+func (s *simd) widen(dst []float32, w *Mat, k0, kb, c0, n, ld int) {
+	for i := 0; i < kb; i++ {
 		row := dst[i*ld : (i+1)*ld]
 		s.convert(row[:n], w, (k0+i)*w.Cols+c0)
 		clear(row[n:])
-	}
-	q := kb / 4
-	for i := 0; i < q; i++ {
-		one(i)
-		one(i + q)
-		one(i + 2*q)
-		one(i + 3*q)
-	}
-	for i := 4 * q; i < kb; i++ {
-		one(i)
 	}
 }
 
