@@ -189,7 +189,8 @@ func rowdot4F16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 func rowdot4BF16AVX512(y, x *float32, w unsafe.Pointer, ldw, n int)
 
 // gemm6x16AVX2 and gemm6x64AVX512 are the register-blocked micro-kernels of
-// the prefill product, for NR = 16 and 64 respectively (strides in bytes):
+// the prefill product, for NR = 16 and 64 respectively (strides in bytes;
+// the F16 and BF16 ones below read b as stored, widening it as they load):
 //
 //	for r := 0; r < 6; r++ {
 //		for j := 0; j < NR; j++ {

@@ -68,7 +68,7 @@ type simd struct {
 
 const (
 	mr = 6   // tokens per gemm micro-kernel
-	kc = 256 // rows of W per packed panel
+	kc = 256 // rows of W per micro-kernel call
 )
 
 func (s *simd) impl(name string) impl {
