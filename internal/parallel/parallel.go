@@ -21,8 +21,8 @@ import (
 // sampling, can idle for a few hundred; parked, it then costs the next
 // product a wake-up of 50-100 µs on a VM. With 100 µs of spinning the
 // 99th percentile from post to start was 50-73 µs in a decode run; with
-// 2 ms it is 1-4 µs. The spin yields (Gosched) so it never starves other
-// goroutines, and it stops 2 ms after the last product.
+// 2 ms it is 1-4 µs. The spin yields its thread when other goroutines may
+// need it (see yield), and it stops 2 ms after the last product.
 const SpinFor = 2 * time.Millisecond
 
 // Pool is a fixed set of workers. Its For method is safe to call from one
@@ -39,6 +39,8 @@ type Pool struct {
 	// ranges took (see For), and when the current call started.
 	share []float64
 	start time.Time
+
+	procs int // GOMAXPROCS when the pool started
 }
 
 type worker struct {
@@ -59,7 +61,8 @@ func New(n int) *Pool {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{n: n, done: make(chan struct{}, 1), share: make([]float64, n)}
+	p := &Pool{n: n, procs: runtime.GOMAXPROCS(0), done: make(chan struct{}, 1), share: make([]float64, n)}
+	awake.Add(int64(n - 1))
 	for k := range p.share {
 		p.share[k] = 1 / float64(n)
 	}
@@ -75,8 +78,9 @@ func New(n int) *Pool {
 func (p *Pool) run(w *worker) {
 	var last uint64
 	for {
-		last = wait(&w.seq, last, &w.sleeping, w.wake)
+		last = p.waitTask(&w.seq, last, &w.sleeping, w.wake)
 		if w.closed {
+			awake.Add(-1)
 			return
 		}
 		switch {
@@ -96,11 +100,11 @@ func (p *Pool) run(w *worker) {
 	}
 }
 
-// wait returns once seq differs from last, spinning for up to SpinFor and
+// waitTask returns once seq differs from last, spinning for up to SpinFor and
 // then parking on wake. The poster increments seq before reading sleeping,
-// and wait sets sleeping before re-reading seq, so one of the two always
+// and waitTask sets sleeping before re-reading seq, so one of the two always
 // sees the other (a stale wake-up only costs one more check).
-func wait(seq *atomic.Uint64, last uint64, sleeping *atomic.Bool, wake chan struct{}) uint64 {
+func (p *Pool) waitTask(seq *atomic.Uint64, last uint64, sleeping *atomic.Bool, wake chan struct{}) uint64 {
 	var start time.Time
 	for i := 0; ; i++ {
 		if s := seq.Load(); s != last {
@@ -109,8 +113,7 @@ func wait(seq *atomic.Uint64, last uint64, sleeping *atomic.Bool, wake chan stru
 		if i&63 != 63 {
 			continue
 		}
-		// Let a worker that shares our thread run (threads > GOMAXPROCS).
-		runtime.Gosched()
+		p.yield()
 		if start.IsZero() {
 			start = time.Now()
 			continue
@@ -123,7 +126,9 @@ func wait(seq *atomic.Uint64, last uint64, sleeping *atomic.Bool, wake chan stru
 			sleeping.Store(false)
 			return s
 		}
+		awake.Add(-1)
 		<-wake
+		awake.Add(1)
 		sleeping.Store(false)
 	}
 }
@@ -315,8 +320,7 @@ func (p *Pool) wait() {
 		if i&63 != 63 {
 			continue
 		}
-		// Let a worker that shares our thread run (threads > GOMAXPROCS).
-		runtime.Gosched()
+		p.yield()
 		if start.IsZero() {
 			start = time.Now()
 			continue
@@ -336,6 +340,27 @@ func (p *Pool) wait() {
 	default:
 	}
 }
+
+// awake counts the workers of all pools that are not parked: running a
+// range, or spinning for the next.
+var awake atomic.Int64
+
+// yield lets other goroutines run on a spinning worker's thread when some
+// may need it: when the awake workers of all pools and one caller are
+// more than the process's threads (GOMAXPROCS), as with several sessions
+// decoding at once, or --threads above the cores. Otherwise it does
+// nothing: a spinner that yielded every 64 polls went through the
+// scheduler (and its lock) each time, and decode took 1-11% more time a
+// token for int8 weights and 1-4% for F32 and F16 (124M, 2 threads, the
+// two alternated in one process). The runtime still preempts a spinner
+// for what must run (the garbage collector).
+func (p *Pool) yield() {
+	if p.crowded() {
+		runtime.Gosched()
+	}
+}
+
+func (p *Pool) crowded() bool { return awake.Load()+1 > int64(p.procs) }
 
 // Close stops the workers. The pool must not be used afterwards.
 func (p *Pool) Close() {
