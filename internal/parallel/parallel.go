@@ -113,7 +113,7 @@ func (p *Pool) waitTask(seq *atomic.Uint64, last uint64, sleeping *atomic.Bool, 
 		if i&63 != 63 {
 			continue
 		}
-		p.yield()
+		p.yield(i)
 		if start.IsZero() {
 			start = time.Now()
 			continue
@@ -320,7 +320,7 @@ func (p *Pool) wait() {
 		if i&63 != 63 {
 			continue
 		}
-		p.yield()
+		p.yield(i)
 		if start.IsZero() {
 			start = time.Now()
 			continue
@@ -345,17 +345,18 @@ func (p *Pool) wait() {
 // range, or spinning for the next.
 var awake atomic.Int64
 
-// yield lets other goroutines run on a spinning worker's thread when some
-// may need it: when the awake workers of all pools and one caller are
-// more than the process's threads (GOMAXPROCS), as with several sessions
-// decoding at once, or --threads above the cores. Otherwise it does
-// nothing: a spinner that yielded every 64 polls went through the
-// scheduler (and its lock) each time, and decode took 1-11% more time a
-// token for int8 weights and 1-4% for F32 and F16 (124M, 2 threads, the
-// two alternated in one process). The runtime still preempts a spinner
-// for what must run (the garbage collector).
-func (p *Pool) yield() {
-	if p.crowded() {
+// yield is called every 64 polls of a spin (poll i). It lets other
+// goroutines run on the spinner's thread every time when some may need it
+// (when the awake workers of all pools and one caller are more than the
+// process's threads, GOMAXPROCS: several sessions decoding at once, or
+// --threads above the cores), and otherwise only every 4096 polls, for the
+// odd goroutine that wakes (a server's, the garbage collector's). A
+// spinner that yielded every 64 polls went through the scheduler (and its
+// lock) each time, and decode took 1-11% more time a token for int8
+// weights and 1-4% for F32 and F16 (124M, 2 threads, the two alternated in
+// one process); every 4096 polls, no more than never.
+func (p *Pool) yield(i int) {
+	if i&4095 == 4095 || p.crowded() {
 		runtime.Gosched()
 	}
 }
