@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gpt2go/gpt2/internal/kernels"
 	"github.com/gpt2go/gpt2/internal/parallel"
 )
 
@@ -38,8 +39,16 @@ func BenchmarkAttend(b *testing.B) {
 // TestAttendNaive checks attention over a cache of several tiles against
 // a plain float64 evaluation of softmax(q·kᵀ·scale)·v per head, for a
 // prompt taken in blocks of queries and then for decode's one token at a
-// time.
+// time; with a half-precision cache, against keys and values rounded to
+// the nearest half (kernels.F32ToF16, checked against its definition in
+// package kernels).
 func TestAttendNaive(t *testing.T) {
+	for _, f16 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "f32", true: "f16"}[f16], func(t *testing.T) { testAttendNaive(t, f16) })
+	}
+}
+
+func testAttendNaive(t *testing.T, f16 bool) {
 	const C, NH, P = 64, 4, 256
 	HS := C / NH
 	a := Attention{NHead: NH, Scale: 0.25}
@@ -50,6 +59,12 @@ func TestAttendNaive(t *testing.T) {
 	for i := range qkv {
 		qkv[i] = float32(rng.NormFloat64())
 	}
+	cached := func(v float32) float64 {
+		if f16 {
+			return float64(kernels.F16ToF32(kernels.F32ToF16(v)))
+		}
+		return float64(v)
+	}
 	want := func(tok, h int) []float64 {
 		q := qkv[tok*3*C+h*HS:]
 		s := make([]float64, tok+1)
@@ -57,7 +72,7 @@ func TestAttendNaive(t *testing.T) {
 		for j := range s {
 			k := qkv[j*3*C+C+h*HS:]
 			for d := 0; d < HS; d++ {
-				s[j] += float64(q[d]) * float64(k[d])
+				s[j] += float64(q[d]) * cached(k[d])
 			}
 			s[j] *= float64(a.Scale)
 			top = max(top, s[j])
@@ -71,7 +86,7 @@ func TestAttendNaive(t *testing.T) {
 		for j := range s {
 			v := qkv[j*3*C+2*C+h*HS:]
 			for d := range o {
-				o[d] += s[j] / sum * float64(v[d])
+				o[d] += s[j] / sum * cached(v[d])
 			}
 		}
 		return o
@@ -90,7 +105,8 @@ func TestAttendNaive(t *testing.T) {
 	}
 	p := parallel.New(2)
 	defer p.Close()
-	kv := &KV{K: make([]float32, P*C), V: make([]float32, P*C)}
+	kv := new(KV)
+	*kv = NewKV(P, C, f16)
 	const prompt = 150 // two blocks of queries, three tiles
 	heads := make([]float32, prompt*C)
 	p.For(NH, 1, func(lo, hi int) { a.attend(heads, qkv, prompt, 0, kv, lo, hi) })

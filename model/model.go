@@ -28,6 +28,8 @@ type Model struct {
 	Blocks []layers.Block
 	LnF    layers.LayerNorm
 	Head   layers.Head
+
+	kvF16 bool // States' KV caches in half precision (Options.KVCacheF16)
 }
 
 // Options change how weights are used.
@@ -36,6 +38,13 @@ type Options struct {
 	// unembedding) to int8 with one scale per 32 weights at load; their
 	// products round the activations to int8 too (see kernels.Mat).
 	Quantize8 bool
+	// KVCacheF16 keeps the States' KV caches in half precision: half their
+	// memory, and decode reads half the bytes from them, which at long
+	// contexts is a large part of a token (GPT-2 124M at position 900: 34
+	// MB instead of 68, beside 252 MB of F16 weights). Cached keys and
+	// values are rounded to 11 significant bits, so logits move off the
+	// float32 reference slightly (see testdata/tiny/golden_kv16.json).
+	KVCacheF16 bool
 }
 
 // New builds a model over the tensors of ck. It reports every missing or
@@ -48,7 +57,7 @@ func New(ck *weights.Checkpoint, opt Options) (*Model, error) {
 		return nil, fmt.Errorf("model: activation %q is not supported", cfg.Activation)
 	}
 	l := loader{ck: ck}
-	m := &Model{Config: cfg}
+	m := &Model{Config: cfg, kvF16: opt.KVCacheF16}
 	m.Embed.WTE = l.matrix("wte.weight", V, C)
 	m.Embed.WPE = l.matrix("wpe.weight", P, C)
 	eps := float32(cfg.LayerNormEpsilon)
@@ -204,6 +213,10 @@ func (l *loader) linear(name string, in, out int) layers.Linear {
 func (l *loader) norm(name string, n int, eps float32) layers.LayerNorm {
 	return layers.LayerNorm{G: l.vector(name+".weight", n), B: l.vector(name+".bias", n), Eps: eps}
 }
+
+// KVCacheF16 reports whether the model's States keep their KV caches in
+// half precision (Options.KVCacheF16).
+func (m *Model) KVCacheF16() bool { return m.kvF16 }
 
 // Bytes is the weight storage the model streams per decoded token.
 func (m *Model) Bytes() int64 {

@@ -42,7 +42,7 @@ func (m *Model) NewState(threads int) *State {
 		// even a short sequence hold the whole cache (every head's values
 		// are touched from the first token), which a server with many
 		// sessions cannot afford.
-		s.kv[i] = layers.KV{K: make([]float32, P*C), V: make([]float32, P*C)}
+		s.kv[i] = layers.NewKV(P, C, m.kvF16)
 	}
 	return s
 }

@@ -21,9 +21,11 @@ type impl struct {
 	convert func(dst []float32, w *Mat, k int)
 	// quantTile is quantTileGeneric, reporting only whether it succeeded.
 	quantTile func(dst []byte, scale []uint16, src []float32, ld int) bool
+	// toF16 rounds len(dst) floats of src to half precision.
+	toF16 func(dst []uint16, src []float32)
 }
 
-var generic = impl{name: "generic", q8: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric, convert: convertGeneric, quantTile: quantTileOK}
+var generic = impl{name: "generic", q8: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric, convert: convertGeneric, quantTile: quantTileOK, toF16: toF16Generic}
 
 func quantTileOK(dst []byte, scale []uint16, src []float32, ld int) bool {
 	k, _ := quantTileGeneric(dst, scale, src, ld)
@@ -92,3 +94,8 @@ func Dot(a, b []float32) float32 { return cur.dot(a, b) }
 
 // Axpy computes y[i] += alpha·x[i] over len(y) elements.
 func Axpy(y []float32, alpha float32, x []float32) { cur.axpy(y, alpha, x) }
+
+// ToF16 rounds src[i] to the nearest half-precision value, ties to even,
+// into dst[i] (len(dst) elements), as the F16C instruction VCVTPS2PH does:
+// ±Inf beyond 65504, subnormal halves below 2⁻¹⁴, NaN kept NaN.
+func ToF16(dst []uint16, src []float32) { cur.toF16(dst, src[:len(dst)]) }

@@ -46,6 +46,7 @@ var avx2 = simd{
 	nr:       16,
 	cvtF16:   cvtF16AVX2,
 	cvtBF:    cvtBF16AVX2,
+	toF16:    toF16AVX2,
 	dot:      dotAVX2,
 	axpy:     axpyAVX2,
 	gelu:     geluAVX2,
@@ -75,6 +76,7 @@ var avx512 = simd{
 	nr:       64,
 	cvtF16:   cvtF16AVX2,
 	cvtBF:    cvtBF16AVX2,
+	toF16:    toF16AVX2,
 	dot:      dotAVX512,
 	axpy:     axpyAVX512,
 	gelu:     geluAVX512,
@@ -233,6 +235,15 @@ func cvtF16AVX2(dst *float32, src *uint16, n int)
 
 //go:noescape
 func cvtBF16AVX2(dst *float32, src *uint16, n int)
+
+// toF16AVX2 rounds n (a multiple of 8) floats to half precision, to
+// nearest even (F16C, used by the AVX-512 family too: the KV cache's
+// stores are a few hundred floats a head):
+//
+//	for i := 0; i < n; i++ { dst[i] = F32ToF16(src[i]) }
+//
+//go:noescape
+func toF16AVX2(dst *uint16, src *float32, n int)
 
 // geluAVX2 and geluAVX512 apply GELU in place to n (a multiple of 8)
 // values, in float64:

@@ -210,3 +210,22 @@ func elem(m *Mat, k int) float32 {
 	}
 	panic("kernels: bad dtype")
 }
+
+// F32ToF16 rounds v to the nearest half-precision value, ties to even (see ToF16).
+func F32ToF16(v float32) uint16 {
+	b := math.Float32bits(v)
+	sign := uint16(b>>16) & 0x8000
+	if b&0x7fffffff >= 0x7f800000 {
+		if b&0x7fffff != 0 {
+			return sign | 0x7e00 | uint16(b>>13)&0x3ff // NaN: quiet, payload's top bits
+		}
+		return sign | 0x7c00
+	}
+	return sign | f32ToF16(abs32(v))
+}
+
+func toF16Generic(dst []uint16, src []float32) {
+	for i := range dst {
+		dst[i] = F32ToF16(src[i])
+	}
+}

@@ -53,6 +53,7 @@ type simd struct {
 	nr       int
 	cvtF16   func(dst *float32, src *uint16, n int) // n%8 == 0
 	cvtBF    func(dst *float32, src *uint16, n int) // n%8 == 0
+	toF16    func(dst *uint16, src *float32, n int) // n%8 == 0
 	dot      func(a, b *float32, n int) float32
 	axpy     func(y *float32, alpha float32, x *float32, n int)
 	gelu     func(x *float32, n int) // n%8 == 0; nil: use geluGeneric
@@ -72,7 +73,7 @@ const (
 )
 
 func (s *simd) impl(name string) impl {
-	return impl{name: name, q8: s.q8name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS, layerNorm: s.layerNormS, convert: s.convert, quantTile: s.quantTile}
+	return impl{name: name, q8: s.q8name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS, layerNorm: s.layerNormS, convert: s.convert, quantTile: s.quantTile, toF16: s.toF16S}
 }
 
 // quantTile is quantTileOK with the assembly (quantizing gpt2's weights
@@ -441,6 +442,15 @@ func (s *simd) widen(dst []float32, w *Mat, k0, kb, c0, n, ld int) {
 		s.convert(row[:n], w, (k0+i)*w.Cols+c0)
 		clear(row[n:])
 	}
+}
+
+func (s *simd) toF16S(dst []uint16, src []float32) {
+	n := len(dst)
+	m := n &^ 7
+	if m > 0 {
+		s.toF16(&dst[0], &src[0], m)
+	}
+	toF16Generic(dst[m:], src[m:n])
 }
 
 // convert writes len(dst) elements of w starting at row-major index k into dst.
