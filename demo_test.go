@@ -324,3 +324,62 @@ func TestDemoQuantized8(t *testing.T) {
 		t.Errorf("q8 error %.3g of max |logit|, top-token agreement %d/%d", worst, agree, total)
 	}
 }
+
+// TestDemoKVCacheF16 measures what a half-precision KV cache costs on a
+// trained model: logits against PyTorch's (float32 cache), by prefill and
+// token by token. The cache's rounding must show (a float32 cache is
+// within 1e-6 of max |logit|) and stay small.
+func TestDemoKVCacheF16(t *testing.T) {
+	man := loadManifest(t)
+	m, err := gpt2.Load("", gpt2.KVCacheF16())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !m.Transformer().KVCacheF16() {
+		t.Fatal("KVCacheF16 option not applied")
+	}
+	st := m.Transformer().NewState(0)
+	defer st.Close()
+	V := m.VocabSize()
+	var worst float64
+	agree, total := 0, 0
+	check := func(pos int, got []float32, want []float64) {
+		var diff, scale float64
+		best := 0
+		for i, w := range want {
+			diff = max(diff, math.Abs(float64(got[i])-w))
+			scale = max(scale, math.Abs(w))
+			if w > want[best] {
+				best = i
+			}
+		}
+		worst = max(worst, diff/scale)
+		total++
+		if sampling.Argmax(got) == best {
+			agree++
+		}
+	}
+	for _, p := range man.Reference.Prompts {
+		st.Truncate(0)
+		logits, err := st.Forward(p.IDs, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pos, want := range p.Logits {
+			check(pos, logits[pos*V:(pos+1)*V], want)
+		}
+		st.Truncate(0)
+		for pos, id := range p.IDs {
+			one, err := st.Forward([]int{id}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(pos, one, p.Logits[pos])
+		}
+	}
+	t.Logf("kv f16: max abs logit error %.3g of max |logit|; top token as PyTorch's at %d of %d", worst, agree, total)
+	if worst < 1e-5 || worst > 1e-2 || agree < total*95/100 {
+		t.Errorf("kv f16 error %.3g of max |logit| (want 1e-5..1e-2), top-token agreement %d/%d", worst, agree, total)
+	}
+}

@@ -120,6 +120,7 @@ func (a *Attention) forward1(p *parallel.Pool, y, x []float32, pos int, kv *KV, 
 type attendBuf struct {
 	att   []float32 // scores of a block of queries, then their 1/Σ
 	kt, v kernels.Mat
+	k16   []uint16 // a key rounded for a half-precision cache
 }
 
 var attendBufs = sync.Pool{New: func() any { return new(attendBuf) }}
@@ -144,7 +145,7 @@ func (a *Attention) attend(heads, qkv []float32, T, pos int, kv *KV, lo, hi int)
 	att, kt, v := buf.att, &buf.kt, &buf.v
 	inv := att[tbMax*N:]
 	for h := lo; h < hi; h++ {
-		a.store(kv, qkv, h, T, pos, C, HS)
+		a.store(kv, qkv, h, T, pos, C, HS, buf)
 		for t0 := 0; t0 < T; t0 += tbMax {
 			tb := min(tbMax, T-t0)
 			n := pos + t0 + tb
@@ -177,10 +178,13 @@ func (a *Attention) attend(heads, qkv []float32, T, pos int, kv *KV, lo, hi int)
 // store appends head h's keys and values of the T new tokens (from qkv)
 // to the cache at positions pos.., writing each key tile's rows a run of
 // positions at a time.
-func (a *Attention) store(kv *KV, qkv []float32, h, T, pos, C, HS int) {
+func (a *Attention) store(kv *KV, qkv []float32, h, T, pos, C, HS int, buf *attendBuf) {
 	P := kv.size() / C
 	if kv.F16() {
-		a.store16(kv, qkv, h, T, pos, C, HS, P)
+		if len(buf.k16) < HS {
+			buf.k16 = make([]uint16, HS)
+		}
+		a.store16(kv, qkv, h, T, pos, C, HS, P, buf.k16[:HS])
 		return
 	}
 	if T == 1 {
@@ -216,14 +220,8 @@ func (a *Attention) store(kv *KV, qkv []float32, h, T, pos, C, HS int) {
 }
 
 // store16 is store for a half-precision cache: each token's key is rounded
-// into a scratch vector, then spread over its tile's rows.
-func (a *Attention) store16(kv *KV, qkv []float32, h, T, pos, C, HS, P int) {
-	var buf [128]uint16
-	k16 := buf[:]
-	if HS > len(buf) {
-		k16 = make([]uint16, HS)
-	}
-	k16 = k16[:HS]
+// into k16 (HS values), then spread over its tile's rows.
+func (a *Attention) store16(kv *KV, qkv []float32, h, T, pos, C, HS, P int, k16 []uint16) {
 	for t := 0; t < T; t++ {
 		p := pos + t
 		row := qkv[t*3*C:]

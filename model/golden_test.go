@@ -30,8 +30,10 @@ type goldenCase struct {
 	Greedy []int       `json:"greedy"`
 }
 
-func loadGolden(t testing.TB) *golden {
-	data, err := os.ReadFile("../testdata/tiny/golden.json")
+func loadGolden(t testing.TB) *golden { return loadGoldenFile(t, "golden.json") }
+
+func loadGoldenFile(t testing.TB, name string) *golden {
+	data, err := os.ReadFile(filepath.Join("../testdata/tiny", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,59 +73,95 @@ func maxErr(got []float32, want []float64) (diff, scale float64) {
 func TestGolden(t *testing.T) {
 	g := loadGolden(t)
 	for name, v := range g.Variants {
+		t.Run(name, func(t *testing.T) { checkGolden(t, openTiny(t, v.Dir, Options{}), g.Cases[v.Cases], 1e-4, true) })
+	}
+}
+
+// TestGoldenKV16 is TestGolden with a half-precision KV cache, against a
+// reference whose keys and values are rounded to float16 (the float32
+// cache's goldens are up to 3.4e-3 and 4.1e-3 away, 4.4e-4 and 5.4e-4 of
+// max |logit|). Rounding to 11 bits is a step: the runtime's float32 keys
+// differ from the float64 reference's by ~1e-7, enough to round a few of
+// them the other way, which moved logits by up to 1.7e-4 of max |logit|.
+// So the tolerance is 5e-4, and the test checks besides that the float32
+// cache is further from these goldens than the float16 cache is.
+func TestGoldenKV16(t *testing.T) {
+	g := loadGoldenFile(t, "golden_kv16.json")
+	if len(g.Variants) == 0 {
+		t.Fatal("golden_kv16.json has no variants")
+	}
+	for name, v := range g.Variants {
 		t.Run(name, func(t *testing.T) {
-			m := openTiny(t, v.Dir, Options{})
-			V := m.Config.VocabSize
-			for _, threads := range []int{1, 3} {
-				for _, c := range g.Cases[v.Cases] {
-					var worst float64
-					check := func(how string, pos int, got []float32) {
-						diff, scale := maxErr(got, c.Logits[pos])
-						worst = max(worst, diff/scale)
-						if diff > 1e-4*scale {
-							t.Errorf("%s, T=%d, position %d: max abs error %.3g > 1e-4 × %.3g", how, len(c.IDs), pos, diff, scale)
-						}
-					}
-					st := m.NewState(threads)
-					all, err := st.Forward(c.IDs, true)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for pos := range c.IDs {
-						check("prefill", pos, all[pos*V:(pos+1)*V])
-					}
-					st.Truncate(0)
-					for pos, id := range c.IDs {
-						logits, err := st.Forward([]int{id}, false)
-						if err != nil {
-							t.Fatal(err)
-						}
-						check("cached decode", pos, logits)
-					}
-					st.Truncate(0)
-					logits, err := st.Forward(c.IDs, false)
-					if err != nil {
-						t.Fatal(err)
-					}
-					var greedy []int
-					for len(greedy) < len(c.Greedy) {
-						id := sampling.Argmax(logits)
-						greedy = append(greedy, id)
-						if logits, err = st.Forward([]int{id}, false); err != nil {
-							t.Fatal(err)
-						}
-					}
-					st.Close()
-					if !slices.Equal(greedy, c.Greedy) {
-						t.Errorf("threads %d, T=%d: greedy %v, want %v", threads, len(c.IDs), greedy, c.Greedy)
-					}
-					if threads == 1 {
-						t.Logf("T=%d: worst relative logit error %.2g", len(c.IDs), worst)
-					}
-				}
+			f16 := checkGolden(t, openTiny(t, v.Dir, Options{KVCacheF16: true}), g.Cases[v.Cases], 5e-4, true)
+			f32 := checkGolden(t, openTiny(t, v.Dir, Options{}), g.Cases[v.Cases], math.Inf(1), false)
+			t.Logf("worst relative logit error: float16 cache %.2g, float32 cache %.2g", f16, f32)
+			if f32 <= f16 {
+				t.Errorf("the float32 cache (worst relative error %.2g) is as close to the float16 goldens as the float16 cache (%.2g)", f32, f16)
 			}
 		})
 	}
+}
+
+// checkGolden runs m over the cases three ways (whole prompt at once with
+// all logits, one token at a time through the KV cache, and on 1 and 3
+// threads) and compares all logits with them (max abs error at most tol
+// of the largest |logit|) and, if greedy is set, the greedy continuation.
+// It returns the worst relative error.
+func checkGolden(t *testing.T, m *Model, cases []goldenCase, tol float64, greedy bool) (worstAll float64) {
+	if len(cases) == 0 {
+		t.Fatal("no golden cases")
+	}
+	V := m.Config.VocabSize
+	for _, threads := range []int{1, 3} {
+		for _, c := range cases {
+			var worst float64
+			check := func(how string, pos int, got []float32) {
+				diff, scale := maxErr(got, c.Logits[pos])
+				worst = max(worst, diff/scale)
+				worstAll = max(worstAll, diff/scale)
+				if diff > tol*scale {
+					t.Errorf("%s, T=%d, position %d: max abs error %.3g > %g × %.3g", how, len(c.IDs), pos, diff, tol, scale)
+				}
+			}
+			st := m.NewState(threads)
+			all, err := st.Forward(c.IDs, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for pos := range c.IDs {
+				check("prefill", pos, all[pos*V:(pos+1)*V])
+			}
+			st.Truncate(0)
+			for pos, id := range c.IDs {
+				logits, err := st.Forward([]int{id}, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				check("cached decode", pos, logits)
+			}
+			st.Truncate(0)
+			logits, err := st.Forward(c.IDs, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int
+			for len(ids) < len(c.Greedy) {
+				id := sampling.Argmax(logits)
+				ids = append(ids, id)
+				if logits, err = st.Forward([]int{id}, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st.Close()
+			if greedy && !slices.Equal(ids, c.Greedy) {
+				t.Errorf("threads %d, T=%d: greedy %v, want %v", threads, len(c.IDs), ids, c.Greedy)
+			}
+			if threads == 1 && greedy {
+				t.Logf("T=%d: worst relative logit error %.2g", len(c.IDs), worst)
+			}
+		}
+	}
+	return worstAll
 }
 
 // TestDecodeRepeatable checks that decoding on several workers gives the

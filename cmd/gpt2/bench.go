@@ -31,8 +31,10 @@ type benchReport struct {
 	Kernels         string  `json:"kernels"`
 	Int8Kernels     string  `json:"int8_kernels,omitempty"` // with int8 weights: avx512-vnni, avx2 or generic
 	Threads         int     `json:"threads"`
+	KVCache         string  `json:"kv_cache"` // f32 or f16
 	PromptTokens    int     `json:"prompt_tokens"`
 	DecodeTokens    int     `json:"decode_tokens"`
+	Depth           int     `json:"depth"` // tokens in the cache when decoding starts
 	Reps            int     `json:"reps"`
 	LoadMS          float64 `json:"load_ms"`
 	PrefillPerSec   float64 `json:"prefill_tokens_per_s"`
@@ -59,14 +61,19 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	mf.add(fs)
 	p := fs.Int("p", 512, "prompt tokens to prefill")
 	n := fs.Int("n", 128, "tokens to decode")
+	depth := fs.Int("d", 0, "tokens already in the KV cache when decoding starts (llama-bench's depth)")
 	threads := fs.Int("threads", 0, "worker threads (default: all cores)")
 	reps := fs.Int("reps", 3, "repetitions of each measurement")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *p < 1 || *n < 1 || *reps < 1 {
-		return fmt.Errorf("-p, -n and --reps must be at least 1")
+	if *p < 1 || *n < 1 || *reps < 1 || *depth < 0 {
+		return fmt.Errorf("-p, -n and --reps must be at least 1, and -d at least 0")
+	}
+	opts, err := mf.modelOptions()
+	if err != nil {
+		return err
 	}
 	if *threads <= 0 {
 		*threads = runtime.GOMAXPROCS(0)
@@ -80,11 +87,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if m, err = model.New(ck, model.Options{Quantize8: mf.quantize == "q8"}); err != nil {
+		if m, err = model.New(ck, opts); err != nil {
 			return err
-		}
-		if mf.quantize != "" && mf.quantize != "q8" {
-			return fmt.Errorf("--quantize %q: the supported format is q8", mf.quantize)
 		}
 		name = mf.model
 	} else {
@@ -99,28 +103,42 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	load := time.Since(start)
 	cfg := m.Config
-	if *p+*n > cfg.NPositions {
-		if *p > cfg.NPositions || *n > cfg.NPositions {
-			return fmt.Errorf("-p %d / -n %d exceed the model's context of %d", *p, *n, cfg.NPositions)
-		}
+	if *p > cfg.NPositions || *depth+*n > cfg.NPositions {
+		return fmt.Errorf("-p %d, or -d %d plus -n %d, exceed the model's context of %d", *p, *depth, *n, cfg.NPositions)
 	}
 
-	r := benchReport{Model: name, DType: m.Blocks[0].Attn.CAttn.W.DType.String(), Kernels: kernels.Name(),
-		Threads: *threads, PromptTokens: *p, DecodeTokens: *n, Reps: *reps, LoadMS: ms(load)}
+	kvBytes, kvName := 4, "f32"
+	if m.KVCacheF16() {
+		kvBytes, kvName = 2, "f16"
+	}
+	r := benchReport{Model: name, DType: m.Blocks[0].Attn.CAttn.W.DType.String(), Kernels: kernels.Name(), KVCache: kvName,
+		Threads: *threads, PromptTokens: *p, DecodeTokens: *n, Depth: *depth, Reps: *reps, LoadMS: ms(load)}
 	if r.DType == kernels.Q8.String() {
 		r.Int8Kernels = kernels.Q8Name()
 	}
 	st := m.NewState(*threads)
 	defer st.Close()
 
-	prompt := make([]int, *p)
-	for i := range prompt {
-		prompt[i] = (i*7919 + 13) % cfg.VocabSize
+	tokens := make([]int, max(*p, *depth, 1))
+	for i := range tokens {
+		tokens[i] = (i*7919 + 13) % cfg.VocabSize
 	}
-	// Decode from an empty cache, as llama-bench's tg test does: reset
-	// empties the cache, and step decodes one token.
+	prompt := tokens[:*p]
+	// Decode from an empty cache, as llama-bench's tg test does, or after
+	// -d tokens: reset fills the cache to the depth (untimed: the prefill
+	// test wrote over it) and step decodes one token.
 	var id int
-	reset := func() { st.Truncate(0); id = prompt[0] }
+	reset := func() error {
+		st.Truncate(0)
+		id = tokens[0]
+		if *depth > 0 {
+			if _, err := st.Forward(tokens[:*depth], false); err != nil {
+				return err
+			}
+			id = tokens[*depth-1]
+		}
+		return nil
+	}
 	step := func() error {
 		logits, err := st.Forward([]int{id}, false)
 		if err != nil {
@@ -131,8 +149,12 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	// Warm up the page cache, the workers and every buffer, so the peak
 	// resident set is the runtime's own, before the bandwidth buffer.
-	st.Forward(prompt, false)
-	reset()
+	if _, err := st.Forward(prompt, false); err != nil {
+		return err
+	}
+	if err := reset(); err != nil {
+		return err
+	}
 	t0 := time.Now()
 	for range *n {
 		if err := step(); err != nil {
@@ -143,9 +165,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	r.PeakRSSMB = peakRSS()
 
 	// Each decoded token streams every weight matrix once, plus on average
-	// half of the n cached keys and values of every layer.
-	r.BytesPerToken = m.Bytes() + int64(cfg.NLayer)*int64(*n/2)*int64(cfg.NEmbd)*2*4
-	r.KVCacheMB = float64(cfg.NLayer*cfg.NPositions*cfg.NEmbd*2*4) / 1e6
+	// the depth's and half of the n cached keys and values of every layer.
+	r.BytesPerToken = m.Bytes() + int64(cfg.NLayer)*int64(*depth+*n/2)*int64(cfg.NEmbd)*2*int64(kvBytes)
+	r.KVCacheMB = float64(cfg.NLayer*cfg.NPositions*cfg.NEmbd*2*kvBytes) / 1e6
 
 	// The bandwidth of these machines drifts by tens of percent within
 	// minutes, and within one repetition of a large model's decode. So each
@@ -169,7 +191,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 		pre = append(pre, float64(*p)/time.Since(t0).Seconds())
 
-		reset()
+		if err := reset(); err != nil {
+			return err
+		}
 		var took, atLimit, atInPlace float64 // seconds
 		for done := 0; done < *n; {
 			k := min(seg, *n-done)
@@ -210,10 +234,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if r.Int8Kernels != "" {
 		ks += " (int8: " + r.Int8Kernels + ")"
 	}
-	fmt.Fprintf(stdout, "model %s, %s weights, %s kernels, %d threads, load %.0f ms\n", r.Model, r.DType, ks, r.Threads, r.LoadMS)
+	fmt.Fprintf(stdout, "model %s, %s weights, %s KV cache, %s kernels, %d threads, load %.0f ms\n", r.Model, r.DType, r.KVCache, ks, r.Threads, r.LoadMS)
 	fmt.Fprintf(stdout, "%-12s %14s\n", "test", "tokens/s")
 	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("pp%d", *p), r.PrefillPerSec, r.PrefillStddev)
-	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("tg%d", *n), r.DecodePerSec, r.DecodeStddev)
+	tg := fmt.Sprintf("tg%d", *n)
+	if *depth > 0 {
+		tg += fmt.Sprintf(" @ d%d", *depth)
+	}
+	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", tg, r.DecodePerSec, r.DecodeStddev)
 	fmt.Fprintf(stdout, "memory read bandwidth %.1f ± %.1f GB/s; %.1f MB per decoded token; limit %.1f tokens/s; decode at %.0f%% ± %.0f%% of the limit\n",
 		r.BandwidthGBs, r.BandwidthStddev, float64(r.BytesPerToken)/1e6, r.DecodeLimit, 100*r.DecodeMemoryFrac, 100*r.DecodeFracStddev)
 	fmt.Fprintf(stdout, "reading the weights where they live, a matrix at a time (no arithmetic), runs at %.1f GB/s; decode at %.0f%% of that\n", r.WeightReadGBs, 100*r.DecodeInPlaceFrac)

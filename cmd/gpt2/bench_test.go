@@ -41,7 +41,21 @@ func TestBenchJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &q); err != nil || q.DType != "Q8" || q.Int8Kernels != kernels.Q8Name() || q.Int8Kernels == "" {
 		t.Errorf("q8 report: dtype %q, int8 kernels %q (want %q), %v", q.DType, q.Int8Kernels, kernels.Q8Name(), err)
 	}
-	for _, bad := range [][]string{{"-p", "0"}, {"-n", "100"}, {"--quantize", "q4"}} {
+	// A half-precision cache, decoding after 40 cached tokens: the bytes a
+	// token reads count the 40 and half the 8 decoded, at 2 bytes a value.
+	out, stderr, code = runCmd(t, "bench", "--model", tinyModel, "--kv-cache", "f16", "-d", "40", "-p", "8", "-n", "8", "--reps", "1", "--json")
+	if code != 0 {
+		t.Fatalf("kv f16: exit %d: %s", code, stderr)
+	}
+	var h benchReport
+	if err := json.Unmarshal([]byte(out), &h); err != nil || h.KVCache != "f16" || h.Depth != 40 {
+		t.Fatalf("kv f16 report: kv cache %q, depth %d, %v", h.KVCache, h.Depth, err)
+	}
+	const L, C = 3, 48 // testdata/tiny
+	if kv := h.BytesPerToken - (r.BytesPerToken - L*8*C*2*4); kv != L*(40+4)*C*2*2 {
+		t.Errorf("kv f16 at depth 40: %d bytes of cache a token, want %d", kv, L*(40+4)*C*2*2)
+	}
+	for _, bad := range [][]string{{"-p", "0"}, {"-n", "100"}, {"--quantize", "q4"}, {"--kv-cache", "q4"}, {"-d", "-1"}, {"-d", "60", "-n", "8"}} {
 		args := append([]string{"bench", "--model", tinyModel, "--reps", "1"}, bad...)
 		if _, stderr, code := runCmd(t, args...); code == 0 || stderr == "" {
 			t.Errorf("bench %s: exit %d, stderr %q", strings.Join(bad, " "), code, stderr)

@@ -29,6 +29,7 @@ func (l *loaded) Close() { l.gm.Close() }
 type modelFlags struct {
 	model    string
 	quantize string
+	kvCache  string
 }
 
 func (f *modelFlags) add(fs interface {
@@ -36,17 +37,44 @@ func (f *modelFlags) add(fs interface {
 }) {
 	fs.StringVar(&f.model, "model", "", "checkpoint directory or Hugging Face name, e.g. openai-community/gpt2 (default: the built-in demo model)")
 	fs.StringVar(&f.quantize, "quantize", "", "convert large matrices at load: q8 (int8, one scale per 32 weights)")
+	fs.StringVar(&f.kvCache, "kv-cache", "f32", "KV cache precision: f32, or f16 (half the memory and cache reads; keys and values rounded)")
 }
 
 // options are the library's load options the flags ask for.
 func (f *modelFlags) options() ([]gpt2.Option, error) {
+	mo, err := f.modelOptions()
+	if err != nil {
+		return nil, err
+	}
+	var opts []gpt2.Option
+	if mo.Quantize8 {
+		opts = append(opts, gpt2.Quantize8())
+	}
+	if mo.KVCacheF16 {
+		opts = append(opts, gpt2.KVCacheF16())
+	}
+	return opts, nil
+}
+
+// modelOptions are the flags as model.Options, for commands that build
+// the model themselves.
+func (f *modelFlags) modelOptions() (model.Options, error) {
+	var o model.Options
 	switch f.quantize {
 	case "":
-		return nil, nil
 	case "q8":
-		return []gpt2.Option{gpt2.Quantize8()}, nil
+		o.Quantize8 = true
+	default:
+		return o, fmt.Errorf("--quantize %q: the supported format is q8", f.quantize)
 	}
-	return nil, fmt.Errorf("--quantize %q: the supported format is q8", f.quantize)
+	switch f.kvCache {
+	case "f32", "":
+	case "f16":
+		o.KVCacheF16 = true
+	default:
+		return o, fmt.Errorf("--kv-cache %q: the supported precisions are f32 and f16", f.kvCache)
+	}
+	return o, nil
 }
 
 // load opens the model named by the flags. With no --model it uses the

@@ -109,11 +109,13 @@ def softmax(x):
     return e / e.sum(-1, keepdims=True)
 
 
-def attention(x, p, pre, cfg, layer):
+def attention(x, p, pre, cfg, layer, kv16=False):
     T, C = x.shape
     H = cfg["n_head"]
     qkv = x @ p[pre + "c_attn.weight"] + p[pre + "c_attn.bias"]           # [T, 3C]
     q, k, v = (qkv[:, i * C:(i + 1) * C].reshape(T, H, C // H).transpose(1, 0, 2) for i in range(3))
+    if kv16:  # a half-precision KV cache: keys and values rounded to float16 (via float32, as computed)
+        k, v = (a.astype(np.float32).astype(np.float16).astype(np.float64) for a in (k, v))
     s = q @ k.transpose(0, 2, 1)                                             # [H, T, T]
     if cfg.get("scale_attn_weights", True):
         s = s / np.sqrt(C // H)
@@ -124,9 +126,10 @@ def attention(x, p, pre, cfg, layer):
     return o @ p[pre + "c_proj.weight"] + p[pre + "c_proj.bias"]
 
 
-def forward(cfg, p, ids):
+def forward(cfg, p, ids, kv16=False):
     """Returns (logits [T,V], hidden [L+1,T,C]: residual stream after the
-    embeddings and after each block, before ln_f)."""
+    embeddings and after each block, before ln_f). kv16 rounds the attention's
+    keys and values to float16, as a half-precision KV cache stores them."""
     assert cfg.get("activation_function", "gelu_new") == "gelu_new"
     eps = cfg.get("layer_norm_epsilon", 1e-5)
     ids = np.asarray(ids)
@@ -134,7 +137,7 @@ def forward(cfg, p, ids):
     hidden = [x]
     for i in range(cfg["n_layer"]):
         h = f"h.{i}."
-        x = x + attention(layer_norm(x, p[h + "ln_1.weight"], p[h + "ln_1.bias"], eps), p, h + "attn.", cfg, i)
+        x = x + attention(layer_norm(x, p[h + "ln_1.weight"], p[h + "ln_1.bias"], eps), p, h + "attn.", cfg, i, kv16)
         m = layer_norm(x, p[h + "ln_2.weight"], p[h + "ln_2.bias"], eps)
         m = gelu_new(m @ p[h + "mlp.c_fc.weight"] + p[h + "mlp.c_fc.bias"])
         x = x + m @ p[h + "mlp.c_proj.weight"] + p[h + "mlp.c_proj.bias"]

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 
-def forward(cfg, p, ids):
+def forward(cfg, p, ids, kv16=False):
     t = {k: torch.from_numpy(v).to(torch.float64) for k, v in p.items()}
     C, H, L = cfg["n_embd"], cfg["n_head"], cfg["n_layer"]
     eps = cfg.get("layer_norm_epsilon", 1e-5)
@@ -23,6 +23,8 @@ def forward(cfg, p, ids):
         # Conv1D weights are [in, out]; F.linear wants [out, in]
         q, k, v = F.linear(a, t[h + "attn.c_attn.weight"].T, t[h + "attn.c_attn.bias"]).split(C, dim=-1)
         q, k, v = (z.view(T, H, C // H).transpose(0, 1) for z in (q, k, v))
+        if kv16:  # half-precision KV cache
+            k, v = (z.to(torch.float32).to(torch.float16).to(torch.float64) for z in (k, v))
         scale = 1.0
         if cfg.get("scale_attn_weights", True):
             scale /= math.sqrt(C // H)

@@ -151,6 +151,31 @@ def goldens():
             "cases": cases}
 
 
+def goldens_kv16():
+    """The f32 and f16 variants' cases with a half-precision KV cache: keys
+    and values rounded to float16 before attention."""
+    cases, diffs = {}, {}
+    for var in ("f32", "f16"):
+        cfg, p = ref.load_model(os.path.join(OUT, var))
+        cases[var], diffs[var] = [], 0.0
+        for ids in SEQS:
+            lg = ref.forward(cfg, p, ids, kv16=True)[0]
+            lt = gpt2_torch.forward(cfg, p, ids, kv16=True)[0]
+            assert np.abs(lg - lt).max() < 1e-10, (var, ids)
+            diffs[var] = max(diffs[var], float(np.abs(lg - ref.forward(cfg, p, ids)[0]).max()))
+            fwd = lambda c, q, i: ref.forward(c, q, i, kv16=True)  # noqa: E731
+            new, margin = ref.greedy(cfg, p, ids, N_NEW, fwd=fwd)
+            assert margin > 1e-3, (var, ids, margin)
+            cases[var].append({"ids": ids, "logits": r(lg), "greedy": new, "greedy_min_margin": r(margin)})
+        print(f"{var:14s} kv16: numpy vs torch ok; max|logits - float32 cache's| {diffs[var]:.3g}")
+    return {"generator": "tools/reference/make_testdata.py (NumPy float64 reference, keys and values rounded to float16)",
+            "tolerance": "max|logits - golden| <= 1e-4 * max|golden logits| per case",
+            "greedy_new_tokens": N_NEW,
+            "max_diff_from_float32_cache": {v: r(d) for v, d in diffs.items()},
+            "variants": {v: {"dir": v, "cases": v} for v in ("f32", "f16")},
+            "cases": cases}
+
+
 def analysis():
     """Extra f32-only data for logit-lens / embedding-geometry tools."""
     import torch
@@ -214,5 +239,6 @@ if __name__ == "__main__":
     check_tiny_random()
     write_checkpoints()
     dump(goldens(), os.path.join(OUT, "golden.json"))
+    dump(goldens_kv16(), os.path.join(OUT, "golden_kv16.json"))
     dump(analysis(), os.path.join(OUT, "f32_analysis.json"))
     print("wrote", OUT)
