@@ -43,7 +43,9 @@ type Options struct {
 	// contexts is a large part of a token (GPT-2 124M at position 900: 34
 	// MB instead of 68, beside 252 MB of F16 weights). Cached keys and
 	// values are rounded to 11 significant bits, so logits move off the
-	// float32 reference slightly (see testdata/tiny/golden_kv16.json).
+	// float32 reference slightly (see testdata/tiny/golden_kv16.json),
+	// and a key or value beyond ±65504 would become infinite (GPT-2's are
+	// far smaller).
 	KVCacheF16 bool
 }
 
