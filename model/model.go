@@ -44,8 +44,7 @@ type Options struct {
 	// MB instead of 68, beside 252 MB of F16 weights). Cached keys and
 	// values are rounded to 11 significant bits, so logits move off the
 	// float32 reference slightly (see testdata/tiny/golden_kv16.json),
-	// and a key or value beyond ±65504 would become infinite (GPT-2's are
-	// far smaller).
+	// and a key or value beyond ±65504 would become infinite.
 	KVCacheF16 bool
 }
 
