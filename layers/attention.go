@@ -165,9 +165,9 @@ func (a *Attention) attend(heads, qkv []float32, T, pos int, kv *KV, lo, hi int)
 					// not, and each score is its own column: the extras
 					// land in the slack past s and are never read). The
 					// decode kernel takes 16 columns at a time; fewer went
-					// a row at a time, and with a half-precision cache
-					// widened a row at a time: positions 0-64 decoded
-					// 0.8-1.3% faster so with it, as fast with float32.
+					// a row at a time. With a half-precision cache
+					// positions 0-64 decode 0.8-1.3% faster so; with
+					// float32, as fast.
 					m = min(KTile, (m+15)&^15)
 				}
 				kernels.MulT(att[j0:], n, q, 3*C, tb, kt, 0, m)
