@@ -279,8 +279,7 @@ func TestDemoQuantized8(t *testing.T) {
 	st := m.Transformer().NewState(0)
 	defer st.Close()
 	V := m.VocabSize()
-	var worst float64
-	agree, total := 0, 0
+	var e refError
 	for _, p := range man.Reference.Prompts {
 		st.Truncate(0)
 		logits, err := st.Forward(p.IDs, true)
@@ -288,20 +287,7 @@ func TestDemoQuantized8(t *testing.T) {
 			t.Fatal(err)
 		}
 		for pos, want := range p.Logits {
-			var diff, scale float64
-			best := 0
-			for i, w := range want {
-				diff = max(diff, math.Abs(float64(logits[pos*V+i])-w))
-				scale = max(scale, math.Abs(w))
-				if w > want[best] {
-					best = i
-				}
-			}
-			worst = max(worst, diff/scale)
-			total++
-			if sampling.Argmax(logits[pos*V:(pos+1)*V]) == best {
-				agree++
-			}
+			e.add(logits[pos*V:(pos+1)*V], want)
 		}
 		// Token by token (the batch-1 kernels) the logits match the
 		// prefill's closely: both use the same int8 weights.
@@ -319,9 +305,33 @@ func TestDemoQuantized8(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("q8: max abs logit error %.3g of max |logit|; top token agrees with F32 at %d of %d positions", worst, agree, total)
-	if worst > 0.05 || agree < total*9/10 {
-		t.Errorf("q8 error %.3g of max |logit|, top-token agreement %d/%d", worst, agree, total)
+	t.Logf("q8: max abs logit error %.3g of max |logit|; top token agrees with F32 at %d of %d positions", e.worst, e.agree, e.total)
+	if e.worst > 0.05 || e.agree < e.total*9/10 {
+		t.Errorf("q8 error %.3g of max |logit|, top-token agreement %d/%d", e.worst, e.agree, e.total)
+	}
+}
+
+// refError gathers logits' errors against a reference: the largest
+// max |got - want| relative to max |want|, and how often the top tokens agree.
+type refError struct {
+	worst        float64
+	agree, total int
+}
+
+func (e *refError) add(got []float32, want []float64) {
+	var diff, scale float64
+	best := 0
+	for i, w := range want {
+		diff = max(diff, math.Abs(float64(got[i])-w))
+		scale = max(scale, math.Abs(w))
+		if w > want[best] {
+			best = i
+		}
+	}
+	e.worst = max(e.worst, diff/scale)
+	e.total++
+	if sampling.Argmax(got) == best {
+		e.agree++
 	}
 }
 
@@ -342,24 +352,7 @@ func TestDemoKVCacheF16(t *testing.T) {
 	st := m.Transformer().NewState(0)
 	defer st.Close()
 	V := m.VocabSize()
-	var worst float64
-	agree, total := 0, 0
-	check := func(pos int, got []float32, want []float64) {
-		var diff, scale float64
-		best := 0
-		for i, w := range want {
-			diff = max(diff, math.Abs(float64(got[i])-w))
-			scale = max(scale, math.Abs(w))
-			if w > want[best] {
-				best = i
-			}
-		}
-		worst = max(worst, diff/scale)
-		total++
-		if sampling.Argmax(got) == best {
-			agree++
-		}
-	}
+	var e refError
 	for _, p := range man.Reference.Prompts {
 		st.Truncate(0)
 		logits, err := st.Forward(p.IDs, true)
@@ -367,7 +360,7 @@ func TestDemoKVCacheF16(t *testing.T) {
 			t.Fatal(err)
 		}
 		for pos, want := range p.Logits {
-			check(pos, logits[pos*V:(pos+1)*V], want)
+			e.add(logits[pos*V:(pos+1)*V], want)
 		}
 		st.Truncate(0)
 		for pos, id := range p.IDs {
@@ -375,11 +368,11 @@ func TestDemoKVCacheF16(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			check(pos, one, p.Logits[pos])
+			e.add(one, p.Logits[pos])
 		}
 	}
-	t.Logf("kv f16: max abs logit error %.3g of max |logit|; top token as PyTorch's at %d of %d", worst, agree, total)
-	if worst < 1e-5 || worst > 1e-2 || agree < total*95/100 {
-		t.Errorf("kv f16 error %.3g of max |logit| (want 1e-5..1e-2), top-token agreement %d/%d", worst, agree, total)
+	t.Logf("kv f16: max abs logit error %.3g of max |logit|; top token as PyTorch's at %d of %d", e.worst, e.agree, e.total)
+	if e.worst < 1e-5 || e.worst > 1e-2 || e.agree < e.total*95/100 {
+		t.Errorf("kv f16 error %.3g of max |logit| (want 1e-5..1e-2), top-token agreement %d/%d", e.worst, e.agree, e.total)
 	}
 }
