@@ -219,6 +219,16 @@ func (l *loader) norm(name string, n int, eps float32) layers.LayerNorm {
 // half precision (Options.KVCacheF16).
 func (m *Model) KVCacheF16() bool { return m.kvF16 }
 
+// KVBytesPerPosition is the KV cache's storage for one position, every
+// layer's key and value: what decoding a token reads for each cached one.
+func (m *Model) KVBytesPerPosition() int64 {
+	size := int64(4)
+	if m.kvF16 {
+		size = 2
+	}
+	return int64(m.Config.NLayer) * 2 * int64(m.Config.NEmbd) * size
+}
+
 // Bytes is the weight storage the model streams per decoded token.
 func (m *Model) Bytes() int64 {
 	n := int64(m.Head.E.Bytes())

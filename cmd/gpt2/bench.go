@@ -107,9 +107,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-p %d, or -d %d plus -n %d, exceed the model's context of %d", *p, *depth, *n, cfg.NPositions)
 	}
 
-	kvBytes, kvName := 4, "f32"
+	kvName := "f32"
 	if m.KVCacheF16() {
-		kvBytes, kvName = 2, "f16"
+		kvName = "f16"
 	}
 	r := benchReport{Model: name, DType: m.Blocks[0].Attn.CAttn.W.DType.String(), Kernels: kernels.Name(), KVCache: kvName,
 		Threads: *threads, PromptTokens: *p, DecodeTokens: *n, Depth: *depth, Reps: *reps, LoadMS: ms(load)}
@@ -166,8 +166,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 
 	// Each decoded token streams every weight matrix once, plus on average
 	// the depth's and half of the n cached keys and values of every layer.
-	r.BytesPerToken = m.Bytes() + int64(cfg.NLayer)*int64(*depth+*n/2)*int64(cfg.NEmbd)*2*int64(kvBytes)
-	r.KVCacheMB = float64(cfg.NLayer*cfg.NPositions*cfg.NEmbd*2*kvBytes) / 1e6
+	r.BytesPerToken = m.Bytes() + int64(*depth+*n/2)*m.KVBytesPerPosition()
+	r.KVCacheMB = float64(int64(cfg.NPositions)*m.KVBytesPerPosition()) / 1e6
 
 	// The bandwidth of these machines drifts by tens of percent within
 	// minutes, and within one repetition of a large model's decode. So each
