@@ -166,3 +166,20 @@ func TestDemoExport(t *testing.T) {
 		t.Errorf("exported model: exit %d, %q (stderr %q); built-in: %q", code, got, stderr, want)
 	}
 }
+
+func TestInfo(t *testing.T) {
+	// The tiny checkpoint: 3 layers of 48 dims, context 64 (testdata/tiny/f32/config.json):
+	// 3·2·48 keys and values a position.
+	for _, c := range []struct{ kv, want string }{
+		{"f32", "kv cache:    f32, 0.07 MB for the full context (1.2 KB a position)"},
+		{"f16", "kv cache:    f16, 0.04 MB for the full context (0.6 KB a position)"},
+	} {
+		out, stderr, code := runCmd(t, "info", "--model", tinyModel, "--kv-cache", c.kv)
+		if code != 0 || !strings.Contains(out, c.want) || !strings.Contains(out, "kernels:") {
+			t.Errorf("--kv-cache %s: code %d, stderr %q, out:\n%s\nwant a line %q", c.kv, code, stderr, out, c.want)
+		}
+	}
+	if _, stderr, code := runCmd(t, "info", "--model", tinyModel, "--kv-cache", "f8"); code == 0 || !strings.Contains(stderr, "--kv-cache") {
+		t.Errorf("--kv-cache f8: code %d, stderr %q", code, stderr)
+	}
+}

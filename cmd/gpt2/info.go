@@ -34,6 +34,13 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "parameters:  %d (%.1f M)\n", params, float64(params)/1e6)
 	fmt.Fprintf(stdout, "weights:     %s, %.1f MB in the checkpoint, %.1f MB read per token\n",
 		l.m.Blocks[0].Attn.CAttn.W.DType, float64(l.ck.Bytes())/1e6, float64(l.m.Bytes())/1e6)
+	kv := "f32"
+	if l.m.KVCacheF16() {
+		kv = "f16"
+	}
+	perPos := l.m.KVBytesPerPosition()
+	fmt.Fprintf(stdout, "kv cache:    %s, %.2f MB for the full context (%.1f KB a position)\n",
+		kv, float64(perPos*int64(c.NPositions))/1e6, float64(perPos)/1e3)
 	fmt.Fprintf(stdout, "activation:  %s, LayerNorm eps %g, tied embeddings %v\n", c.Activation, c.LayerNormEpsilon, c.TieWordEmbeddings)
 	if l.tok != nil {
 		fmt.Fprintf(stdout, "tokenizer:   %d tokens\n", l.tok.VocabSize())
