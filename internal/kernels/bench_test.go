@@ -140,10 +140,12 @@ func BenchmarkMul(b *testing.B) {
 		for _, d := range dtypes {
 			for _, T := range []int{1, 4} {
 				b.Run(fmt.Sprintf("%v/%dx%d/T=%d", d, V, C, T), func(b *testing.B) {
-					w := benchMat(V, C, d)
-					if d == Q8 {
+					var w *Mat
+					if d == Q8 { // laid out for Mul: randMat's Q8 sums over rows
 						q := randQ8(rand.New(rand.NewPCG(V, C)), V, C, true)
 						w = &q
+					} else {
+						w = benchMat(V, C, d)
 					}
 					x := randVec(rand.New(rand.NewPCG(1, 1)), T*C)
 					y := make([]float32, T*V)

@@ -97,3 +97,56 @@ func TestToF16(t *testing.T) {
 		}
 	})
 }
+
+// TestWidenF16 checks every kernel family's widening of all 65536 halves
+// (VCVTPH2PS on amd64, a table on the portable path) against F16ToF32,
+// itself checked by TestF32ToF16Signed's round trip: the same value, or NaN
+// for NaN. One-token products widen on paths of their own (the portable
+// ones without a buffer), so each finite half also goes through MulT and
+// Mul times a unit vector, which must return it unchanged.
+func TestWidenF16(t *testing.T) {
+	all := make([]uint16, 1<<16)
+	var finite []uint16
+	for h := range all {
+		all[h] = uint16(h)
+		if h&0x7c00 != 0x7c00 {
+			finite = append(finite, uint16(h))
+		}
+	}
+	same := func(got, want float32) bool {
+		return got == want || math.IsNaN(float64(got)) && math.IsNaN(float64(want))
+	}
+	const cols = 1024
+	rows := len(finite) / cols // 62: the four-row loops and their remainder
+	w := Mat{Rows: rows, Cols: cols, DType: F16, U16: finite[:rows*cols]}
+	forEachVariant(t, func(t *testing.T) {
+		got := make([]float32, len(all))
+		cur.convert(got, &Mat{Rows: 1, Cols: len(all), DType: F16, U16: all}, 0)
+		for h, v := range got {
+			if want := F16ToF32(uint16(h)); !same(v, want) {
+				t.Fatalf("convert %#04x = %v, want %v", h, v, want)
+			}
+		}
+		y, x := make([]float32, max(rows, cols)), make([]float32, max(rows, cols))
+		for i := range rows { // MulT: row i of W
+			clear(x)
+			x[i] = 1
+			MulT(y, cols, x, rows, 1, &w, 0, cols)
+			for j, v := range y[:cols] {
+				if want := F16ToF32(w.U16[i*cols+j]); v != want {
+					t.Fatalf("MulT with unit vector %d: y[%d] = %v, want %v", i, j, v, want)
+				}
+			}
+		}
+		for j := range cols { // Mul: column j of W
+			clear(x)
+			x[j] = 1
+			Mul(y, rows, x, cols, 1, &w, 0, rows)
+			for i, v := range y[:rows] {
+				if want := F16ToF32(w.U16[i*cols+j]); v != want {
+					t.Fatalf("Mul with unit vector %d: y[%d] = %v, want %v", j, i, v, want)
+				}
+			}
+		}
+	})
+}

@@ -1,12 +1,22 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // mulTGeneric computes, for t < T and j < n,
 //
 //	y[t*ldy+j] = Σ_i x[t*ldx+i] · W[i, c0+j]   (i < W.Rows)
 //
 // the Conv1D product: W is stored [in, out], x holds T rows of length in.
+//
+// It takes four rows of W at a time, a block of columns at a time,
+// converted once for all T tokens into buffers on the stack (decode calls
+// this for every product). Each y[j] still gains the rows' terms one at a
+// time in order of i, but is loaded and stored once per four rows: 1.2-1.4x
+// faster than a row at a time (F32). One token of 16-bit weights skips the
+// buffers and widens each weight where it is used (axpy4U16).
 func mulTGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, n int) {
 	if w.DType == Q8 {
 		mulQ8(q8DotGeneric, nil, q8QuantGeneric, y, ldy, x, ldx, T, w, c0, n)
@@ -15,13 +25,32 @@ func mulTGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, 
 	for t := 0; t < T; t++ {
 		clear(y[t*ldy : t*ldy+n])
 	}
-	// A block of a row at a time, converted once for all T tokens, in a
-	// buffer on the stack (decode calls this for every product).
-	var row [genericBlock]float32
-	for i := 0; i < w.Rows; i++ {
-		for j0 := 0; j0 < n; j0 += len(row) {
-			r := row[:min(len(row), n-j0)]
-			rowRange(r, w, i, c0+j0)
+	var rows [4][genericBlock]float32
+	i := 0
+	for ; i+4 <= w.Rows; i += 4 {
+		if T == 1 && w.U16 != nil {
+			axpy4U16(y[:n], x[i:i+4], w, i, c0)
+			continue
+		}
+		for j0 := 0; j0 < n; j0 += genericBlock {
+			m := min(genericBlock, n-j0)
+			r0 := rowRange(rows[0][:m], w, i, c0+j0)
+			r1 := rowRange(rows[1][:m], w, i+1, c0+j0)
+			r2 := rowRange(rows[2][:m], w, i+2, c0+j0)
+			r3 := rowRange(rows[3][:m], w, i+3, c0+j0)
+			for t := 0; t < T; t++ {
+				x0, x1, x2, x3 := x[t*ldx+i], x[t*ldx+i+1], x[t*ldx+i+2], x[t*ldx+i+3]
+				yt := y[t*ldy+j0 : t*ldy+j0+m]
+				r0, r1, r2, r3 := r0[:len(yt)], r1[:len(yt)], r2[:len(yt)], r3[:len(yt)]
+				for j := range yt {
+					yt[j] = yt[j] + x0*r0[j] + x1*r1[j] + x2*r2[j] + x3*r3[j]
+				}
+			}
+		}
+	}
+	for ; i < w.Rows; i++ {
+		for j0 := 0; j0 < n; j0 += genericBlock {
+			r := rowRange(rows[0][:min(genericBlock, n-j0)], w, i, c0+j0)
 			for t := 0; t < T; t++ {
 				xi, yt := x[t*ldx+i], y[t*ldy+j0:t*ldy+j0+len(r)]
 				for j := range yt {
@@ -42,19 +71,51 @@ const genericBlock = 256
 //
 // the product with a [out, in] matrix such as the tied embedding (logits = E·h).
 // Each sum is taken in order of j, carried in y from one block to the next.
+// Four rows are summed side by side: four independent chains of additions
+// instead of one, 1.4-1.7x faster (F32). One token of 16-bit weights skips
+// the buffers (dot4U16).
 func mulGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int) {
 	if w.DType == Q8 {
 		mulQ8(q8DotGeneric, nil, q8QuantGeneric, y, ldy, x, ldx, T, w, r0, n)
 		return
 	}
-	var row [genericBlock]float32
-	for r := 0; r < n; r++ {
+	var rows [4][genericBlock]float32
+	r := 0
+	for ; r+4 <= n; r += 4 {
+		if T == 1 && w.U16 != nil {
+			dot4U16(y[r:r+4], x[:w.Cols], w, r0+r)
+			continue
+		}
+		for t := 0; t < T; t++ {
+			clear(y[t*ldy+r : t*ldy+r+4])
+		}
+		for j0 := 0; j0 < w.Cols; j0 += genericBlock {
+			m := min(genericBlock, w.Cols-j0)
+			b0 := rowRange(rows[0][:m], w, r0+r, j0)
+			b1 := rowRange(rows[1][:m], w, r0+r+1, j0)
+			b2 := rowRange(rows[2][:m], w, r0+r+2, j0)
+			b3 := rowRange(rows[3][:m], w, r0+r+3, j0)
+			for t := 0; t < T; t++ {
+				yt := y[t*ldy+r : t*ldy+r+4]
+				xt := x[t*ldx+j0 : t*ldx+j0+m]
+				b0, b1, b2, b3 := b0[:len(xt)], b1[:len(xt)], b2[:len(xt)], b3[:len(xt)]
+				s0, s1, s2, s3 := yt[0], yt[1], yt[2], yt[3]
+				for j, v := range xt {
+					s0 += b0[j] * v
+					s1 += b1[j] * v
+					s2 += b2[j] * v
+					s3 += b3[j] * v
+				}
+				yt[0], yt[1], yt[2], yt[3] = s0, s1, s2, s3
+			}
+		}
+	}
+	for ; r < n; r++ {
 		for t := 0; t < T; t++ {
 			y[t*ldy+r] = 0
 		}
-		for j0 := 0; j0 < w.Cols; j0 += len(row) {
-			b := row[:min(len(row), w.Cols-j0)]
-			rowRange(b, w, r0+r, j0)
+		for j0 := 0; j0 < w.Cols; j0 += genericBlock {
+			b := rowRange(rows[0][:min(genericBlock, w.Cols-j0)], w, r0+r, j0)
 			for t := 0; t < T; t++ {
 				s, xt := y[t*ldy+r], x[t*ldx+j0:t*ldx+j0+len(b)]
 				for j, v := range b {
@@ -66,8 +127,69 @@ func mulGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n
 	}
 }
 
-// rowRange writes W[i, c0:c0+len(dst)] into dst as float32.
-func rowRange(dst []float32, w *Mat, i, c0 int) { convertGeneric(dst, w, i*w.Cols+c0) }
+// axpy4U16 adds x[0]·W[i, c0+j] + ... + x[3]·W[i+3, c0+j] to y[j], in that
+// order, for j < len(y): one token's terms from four rows of 16-bit
+// weights, each widened where it is used rather than through a buffer
+// (decode of F16 weights 1.5-1.9x faster, BF16 1.2-1.4x).
+func axpy4U16(y, x []float32, w *Mat, i, c0 int) {
+	x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
+	u0, u1, u2, u3 := rows4U16(w, i*w.Cols+c0, len(y))
+	u0, u1, u2, u3 = u0[:len(y)], u1[:len(y)], u2[:len(y)], u3[:len(y)]
+	if w.DType == F16 {
+		tab := f16Table()
+		for j := range y {
+			y[j] = y[j] + x0*tab[u0[j]] + x1*tab[u1[j]] + x2*tab[u2[j]] + x3*tab[u3[j]]
+		}
+		return
+	}
+	for j := range y {
+		y[j] = y[j] + x0*BF16ToF32(u0[j]) + x1*BF16ToF32(u1[j]) + x2*BF16ToF32(u2[j]) + x3*BF16ToF32(u3[j])
+	}
+}
+
+// dot4U16 sets y[q] = Σ_j W[r+q, j]·x[j] for q < 4, each sum in order of j:
+// one token's products with four rows of 16-bit weights, widened where
+// they are used.
+func dot4U16(y, x []float32, w *Mat, r int) {
+	u0, u1, u2, u3 := rows4U16(w, r*w.Cols, len(x))
+	u0, u1, u2, u3 = u0[:len(x)], u1[:len(x)], u2[:len(x)], u3[:len(x)]
+	var s0, s1, s2, s3 float32
+	if w.DType == F16 {
+		tab := f16Table()
+		for j, v := range x {
+			s0 += tab[u0[j]] * v
+			s1 += tab[u1[j]] * v
+			s2 += tab[u2[j]] * v
+			s3 += tab[u3[j]] * v
+		}
+	} else {
+		for j, v := range x {
+			s0 += BF16ToF32(u0[j]) * v
+			s1 += BF16ToF32(u1[j]) * v
+			s2 += BF16ToF32(u2[j]) * v
+			s3 += BF16ToF32(u3[j]) * v
+		}
+	}
+	y[0], y[1], y[2], y[3] = s0, s1, s2, s3
+}
+
+// rows4U16 returns n 16-bit weights of w from index k on and the same of
+// the next three rows.
+func rows4U16(w *Mat, k, n int) (u0, u1, u2, u3 []uint16) {
+	ld := w.Cols
+	return w.U16[k : k+n : k+n], w.U16[k+ld : k+ld+n : k+ld+n], w.U16[k+2*ld : k+2*ld+n : k+2*ld+n], w.U16[k+3*ld : k+3*ld+n : k+3*ld+n]
+}
+
+// rowRange returns W[i, c0:c0+len(buf)] as float32: a view of float32
+// weights, or buf holding the others converted.
+func rowRange(buf []float32, w *Mat, i, c0 int) []float32 {
+	k := i*w.Cols + c0
+	if w.DType == F32 {
+		return w.F32[k : k+len(buf) : k+len(buf)]
+	}
+	convertGeneric(buf, w, k)
+	return buf
+}
 
 // convertGeneric writes len(dst) elements of w starting at row-major index k into dst.
 func convertGeneric(dst []float32, w *Mat, k int) {
@@ -75,12 +197,16 @@ func convertGeneric(dst []float32, w *Mat, k int) {
 	case F32:
 		copy(dst, w.F32[k:k+len(dst)])
 	case F16:
-		for j := range dst {
-			dst[j] = F16ToF32(w.U16[k+j])
+		src, tab := w.U16[k:k+len(dst)], f16Table()
+		dst = dst[:len(src)]
+		for j, h := range src {
+			dst[j] = tab[h]
 		}
 	case BF16:
-		for j := range dst {
-			dst[j] = BF16ToF32(w.U16[k+j])
+		src := w.U16[k : k+len(dst)]
+		dst = dst[:len(src)]
+		for j, h := range src {
+			dst[j] = BF16ToF32(h)
 		}
 	case Q8:
 		for j := range dst {
@@ -89,13 +215,24 @@ func convertGeneric(dst []float32, w *Mat, k int) {
 	}
 }
 
-// dotGeneric returns Σ a[i]·b[i].
+// dotGeneric returns Σ a[i]·b[i], summed as four interleaved partial sums
+// so that each addition need not wait for the one before: `gpt2 bench`
+// reads memory with Dot, and with one chain of additions the portable
+// kernels' bandwidth yardstick measured the adder (6.6 GB/s), not memory.
 func dotGeneric(a, b []float32) float32 {
-	var s float32
-	for i := range a {
-		s += a[i] * b[i]
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
 	}
-	return s
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // axpyGeneric computes y[i] += alpha·x[i].
@@ -126,6 +263,18 @@ func F16ToF32(h uint16) float32 {
 	}
 	return math.Float32frombits(sign | e<<23 | (mant&0x3ff)<<13)
 }
+
+// f16Table maps every half-precision bit pattern to its value: the portable
+// kernels widen F16 weights through it, a load per weight, about 3x faster
+// than F16ToF32 inline (its branches for zeros, subnormals, Inf and NaN
+// cost more than the arithmetic). 256 KiB, built on first use.
+var f16Table = sync.OnceValue(func() *[1 << 16]float32 {
+	t := new([1 << 16]float32)
+	for h := range t {
+		t[h] = F16ToF32(uint16(h))
+	}
+	return t
+})
 
 // BF16ToF32 converts bfloat16 bits to float32 exactly.
 func BF16ToF32(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
