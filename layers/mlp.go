@@ -20,15 +20,17 @@ func (m *MLP) Forward(p *parallel.Pool, y, x, hidden []float32, T int) {
 		m.forward1(p, y, x, hidden)
 		return
 	}
-	// Workers take ranges of hidden units, each applying the activation
-	// to the units it computed.
-	I := m.CFc.W.Cols
-	p.For(I, 16, func(lo, hi int) {
-		m.CFc.cols(hidden, x, T, lo, hi)
-		for t := 0; t < T; t++ {
-			m.Act(hidden[t*I+lo : t*I+hi])
-		}
-	})
+	if T == 1 {
+		// Workers take ranges of hidden units, each applying the
+		// activation to the units it computed.
+		p.For(m.CFc.W.Cols, 16, func(lo, hi int) {
+			m.CFc.cols(hidden, x, lo, hi)
+			m.Act(hidden[lo:hi])
+		})
+	} else {
+		m.CFc.mul(p, hidden, x, T)
+		m.CFc.bias(p, hidden, T, m.Act)
+	}
 	m.CProj.Forward(p, y, hidden, T)
 }
 
