@@ -17,7 +17,7 @@ type Linear struct {
 // Forward computes y[T, out] = x[T, in]·W + b.
 //
 // For T > 1 workers take column ranges, so each streams its own slice of W
-// once, and then ranges of rows to add the bias (see bias). For one token
+// once, or for long prompts ranges of tokens (see forwardT). For one token
 // (decode, bound by memory bandwidth) they take ranges of rows of float
 // weights instead, y = Σ_k x[rows_k]·W[rows_k, :]: each worker then reads
 // one contiguous stretch of W, which the hardware prefetchers follow best,
@@ -32,8 +32,7 @@ func (l *Linear) Forward(p *parallel.Pool, y, x []float32, T int) {
 	case T == 1:
 		p.For(out, 16, func(lo, hi int) { l.cols(y, x, lo, hi) })
 	default:
-		l.mul(p, y, x, T)
-		l.bias(p, y, T, nil)
+		l.forwardT(p, y, x, T, nil)
 	}
 }
 
@@ -48,28 +47,55 @@ func (l *Linear) cols(y, x []float32, lo, hi int) {
 	kernels.Axpy(y[lo:hi], 1, l.B[lo:hi])
 }
 
-// mul sets y[T, out] = x[T, in]·W, workers taking ranges of columns.
-func (l *Linear) mul(p *parallel.Pool, y, x []float32, T int) {
+// forwardT sets y[T, out] = act(x[T, in]·W + b) for several tokens (act
+// may be nil). Workers take ranges of columns, then ranges of tokens to
+// add the bias and apply act: done with the columns, two workers working
+// on the two halves of every row ran into each other's lines (prefill of
+// 512 tokens on 2 threads 2-8% slower with float weights, 8-19% int8).
+//
+// Long prompts split the tokens instead (see tokenSplit): each worker
+// then reads all of W, from cache mostly, but rounds or packs only its
+// own tokens' activations and writes whole rows of y.
+func (l *Linear) forwardT(p *parallel.Pool, y, x []float32, T int, act func([]float32)) {
 	in, out := l.W.Rows, l.W.Cols
+	if l.tokenSplit(T, p.Threads()) {
+		p.For(T, 4, func(lo, hi int) {
+			kernels.MulT(y[lo*out:], out, x[lo*in:], in, hi-lo, &l.W, 0, out)
+			l.bias(y, lo, hi, act)
+		})
+		return
+	}
 	p.For(out, 16, func(lo, hi int) { kernels.MulT(y[lo:], out, x, in, T, &l.W, lo, hi-lo) })
+	p.ForEach(T, 1, func(_, lo, hi int) { l.bias(y, lo, hi, act) })
 }
 
-// bias adds b to each of the T rows of y[T, out] and applies act to the
-// row (if act is not nil), workers taking ranges of rows. Done with the
-// columns, two workers adding it to the two halves of every row ran into
-// each other's lines: prefill of 512 tokens on 2 threads was 2-8% slower
-// (F32, F16) and 8-19% (int8).
-func (l *Linear) bias(p *parallel.Pool, y []float32, T int, act func([]float32)) {
+// tokenSplit reports whether forwardT splits T tokens between threads
+// workers rather than the columns: when each worker gets at least 64 of
+// them with int8 weights, 256 with float weights. Alternated in one
+// process (124M, 2 threads): 512-token prompts 6-9% faster so with every
+// dtype, int8 ones of 128-256 tokens 3-6%; but float prompts of 128-256
+// tokens -6 to +4%, of 64 tokens 11-17% slower (int8 6-11%), so the
+// column split stays below the thresholds. Tokens go in fours, the int8 prefill
+// kernel's group, so the logits are those of the column split bit for bit.
+func (l *Linear) tokenSplit(T, threads int) bool {
+	per := 256
+	if l.W.DType == kernels.Q8 {
+		per = 64
+	}
+	return threads > 1 && T >= per*threads
+}
+
+// bias adds b to rows lo..hi of y[T, out] and applies act to them (if act
+// is not nil).
+func (l *Linear) bias(y []float32, lo, hi int, act func([]float32)) {
 	out := l.W.Cols
-	p.ForEach(T, 1, func(_, lo, hi int) {
-		for t := lo; t < hi; t++ {
-			row := y[t*out : (t+1)*out]
-			kernels.Axpy(row, 1, l.B)
-			if act != nil {
-				act(row)
-			}
+	for t := lo; t < hi; t++ {
+		row := y[t*out : (t+1)*out]
+		kernels.Axpy(row, 1, l.B)
+		if act != nil {
+			act(row)
 		}
-	})
+	}
 }
 
 // forward1 is Forward for one token, split over rows of W.

@@ -28,8 +28,7 @@ func (m *MLP) Forward(p *parallel.Pool, y, x, hidden []float32, T int) {
 			m.Act(hidden[lo:hi])
 		})
 	} else {
-		m.CFc.mul(p, hidden, x, T)
-		m.CFc.bias(p, hidden, T, m.Act)
+		m.CFc.forwardT(p, hidden, x, T, m.Act)
 	}
 	m.CProj.Forward(p, y, hidden, T)
 }

@@ -404,3 +404,46 @@ func TestQuantized8Threads(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefillThreads checks that a prompt's logits do not depend on the
+// number of workers, bit for bit: long prompts split their products by
+// tokens on 2 workers (Linear.tokenSplit) and by columns on 3, and one
+// worker splits nothing. 601 tokens: over the float threshold on 2
+// workers, over int8's on 2 and 3, and not a multiple of the four tokens
+// int8 prefill takes at a time.
+func TestPrefillThreads(t *testing.T) {
+	const T = 601
+	ck, err := testmodel.Checkpoint(T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int, T)
+	for i := range ids {
+		ids[i] = (i*31 + 7) % ck.Config.VocabSize
+	}
+	for _, q8 := range []bool{false, true} {
+		m, err := New(ck, Options{Quantize8: q8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []float32
+		for _, threads := range []int{1, 2, 3} {
+			st := m.NewState(threads)
+			got, err := st.Forward(ids, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append([]float32(nil), got...)
+			st.Close()
+			if want == nil {
+				want = got
+				continue
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("q8 %v, %d workers: logit %d (position %d) = %v, %v on one", q8, threads, i, i/m.Config.VocabSize, got[i], want[i])
+				}
+			}
+		}
+	}
+}
