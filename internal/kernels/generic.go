@@ -45,8 +45,9 @@ func mulTGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, c0, 
 // of W at columns c..c+m: four rows at a time, converted into buffers on
 // the stack, for up to tileT tokens at a time, whose sums it keeps in a
 // buffer of its own meanwhile and stores once at the end. (Summed in y,
-// two workers writing the two halves of y's rows, [128, 768], slowed each
-// other 2.7x: a worker's end of a row is next to the other's start.)
+// two workers writing the two halves of y's rows, [128, 768], each took
+// 2.6x as long as alone: a worker's end of a row is next to the other's
+// start, and its prefetchers ran into the other's lines.)
 func mulTBlock(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, i0, c, m int) {
 	var rows [4][genericBlock]float32
 	var acc [tileT][genericBlock]float32
@@ -105,7 +106,7 @@ const genericBlock = 256
 // the product with a [out, in] matrix such as the tied embedding (logits = E·h).
 // Each sum is taken in order of j, carried in y from one block to the next.
 // Four rows are summed side by side: four independent chains of additions
-// instead of one, 1.4-1.7x faster (F32). One token of 16-bit weights skips
+// instead of one, 1.4-1.8x faster (F32). One token of 16-bit weights skips
 // the buffers (dot4U16).
 func mulGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n int) {
 	if w.DType == Q8 {
@@ -163,7 +164,7 @@ func mulGeneric(y []float32, ldy int, x []float32, ldx int, T int, w *Mat, r0, n
 // axpy4U16 adds x[0]·W[i, c0+j] + ... + x[3]·W[i+3, c0+j] to y[j], in that
 // order, for j < len(y): one token's terms from four rows of 16-bit
 // weights, each widened where it is used rather than through a buffer
-// (decode of F16 weights 1.5-1.9x faster, BF16 1.2-1.4x).
+// (F16 products 2-3x faster so, BF16 2-2.5x).
 func axpy4U16(y, x []float32, w *Mat, i, c0 int) {
 	x0, x1, x2, x3 := x[0], x[1], x[2], x[3]
 	u0, u1, u2, u3 := rows4U16(w, i*w.Cols+c0, len(y))
@@ -299,8 +300,8 @@ func F16ToF32(h uint16) float32 {
 
 // f16Table maps every half-precision bit pattern to its value: the portable
 // kernels widen F16 weights through it, a load per weight, about 3x faster
-// than F16ToF32 inline (its branches for zeros, subnormals, Inf and NaN
-// cost more than the arithmetic). 256 KiB, built on first use.
+// than computing each (F16ToF32 is a call per weight, and even its branch
+// for normal halves, inlined, was no faster). 256 KiB, built on first use.
 var f16Table = sync.OnceValue(func() *[1 << 16]float32 {
 	t := new([1 << 16]float32)
 	for h := range t {
