@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -381,9 +382,7 @@ func TestQuantized8Threads(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := []int{3, 14, 15, 92, 65, 35, 89, 79}
-	var want []float32
-	for _, threads := range []int{1, 2, 3} {
-		st := m.NewState(threads)
+	sameOnThreads(t, m, "decode", func(st *State) []float32 {
 		var got []float32
 		for _, id := range ids { // token by token: the decode paths
 			logits, err := st.Forward([]int{id}, false)
@@ -392,6 +391,18 @@ func TestQuantized8Threads(t *testing.T) {
 			}
 			got = append(got, logits...)
 		}
+		return got
+	})
+}
+
+// sameOnThreads fails unless run gives the same logits, bit for bit, on
+// states of 1, 2 and 3 workers.
+func sameOnThreads(t *testing.T, m *Model, what string, run func(st *State) []float32) {
+	t.Helper()
+	var want []float32
+	for _, threads := range []int{1, 2, 3} {
+		st := m.NewState(threads)
+		got := run(st)
 		st.Close()
 		if want == nil {
 			want = got
@@ -399,7 +410,7 @@ func TestQuantized8Threads(t *testing.T) {
 		}
 		for i := range got {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-				t.Fatalf("%d workers: logit %d = %v, %v on one", threads, i, got[i], want[i])
+				t.Fatalf("%s, %d workers: logit %d (position %d) = %v, %v on one", what, threads, i, i/m.Config.VocabSize, got[i], want[i])
 			}
 		}
 	}
@@ -426,24 +437,12 @@ func TestPrefillThreads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var want []float32
-		for _, threads := range []int{1, 2, 3} {
-			st := m.NewState(threads)
+		sameOnThreads(t, m, fmt.Sprintf("q8 %v", q8), func(st *State) []float32 {
 			got, err := st.Forward(ids, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got = append([]float32(nil), got...)
-			st.Close()
-			if want == nil {
-				want = got
-				continue
-			}
-			for i := range got {
-				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("q8 %v, %d workers: logit %d (position %d) = %v, %v on one", q8, threads, i, i/m.Config.VocabSize, got[i], want[i])
-				}
-			}
-		}
+			return append([]float32(nil), got...)
+		})
 	}
 }
