@@ -107,11 +107,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-p %d, or -d %d plus -n %d, exceed the model's context of %d", *p, *depth, *n, cfg.NPositions)
 	}
 
-	kvName := "f32"
-	if m.KVCacheF16() {
-		kvName = "f16"
-	}
-	r := benchReport{Model: name, DType: m.Blocks[0].Attn.CAttn.W.DType.String(), Kernels: kernels.Name(), KVCache: kvName,
+	r := benchReport{Model: name, DType: m.Blocks[0].Attn.CAttn.W.DType.String(), Kernels: kernels.Name(), KVCache: kvCacheName(m),
 		Threads: *threads, PromptTokens: *p, DecodeTokens: *n, Depth: *depth, Reps: *reps, LoadMS: ms(load)}
 	if r.DType == kernels.Q8.String() {
 		r.Int8Kernels = kernels.Q8Name()

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/gpt2go/gpt2/internal/kernels"
+	"github.com/gpt2go/gpt2/model"
 )
 
 func init() {
@@ -12,6 +13,14 @@ func init() {
 }
 
 func kernelName() string { return kernels.Name() }
+
+// kvCacheName names the KV cache's precision as --kv-cache does.
+func kvCacheName(m *model.Model) string {
+	if m.KVCacheF16() {
+		return "f16"
+	}
+	return "f32"
+}
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("info", stderr)
@@ -34,13 +43,9 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "parameters:  %d (%.1f M)\n", params, float64(params)/1e6)
 	fmt.Fprintf(stdout, "weights:     %s, %.1f MB in the checkpoint, %.1f MB read per token\n",
 		l.m.Blocks[0].Attn.CAttn.W.DType, float64(l.ck.Bytes())/1e6, float64(l.m.Bytes())/1e6)
-	kv := "f32"
-	if l.m.KVCacheF16() {
-		kv = "f16"
-	}
 	perPos := l.m.KVBytesPerPosition()
 	fmt.Fprintf(stdout, "kv cache:    %s, %.2f MB for the full context (%.1f KB a position)\n",
-		kv, float64(perPos*int64(c.NPositions))/1e6, float64(perPos)/1e3)
+		kvCacheName(l.m), float64(perPos*int64(c.NPositions))/1e6, float64(perPos)/1e3)
 	fmt.Fprintf(stdout, "activation:  %s, LayerNorm eps %g, tied embeddings %v\n", c.Activation, c.LayerNormEpsilon, c.TieWordEmbeddings)
 	if l.tok != nil {
 		fmt.Fprintf(stdout, "tokenizer:   %d tokens\n", l.tok.VocabSize())
