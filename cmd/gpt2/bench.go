@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -278,29 +279,35 @@ func meanStd(x []float64) (mean, sd float64) {
 }
 
 // bandwidthMeter measures how fast threads workers can read memory: the
-// best of three passes over a buffer far larger than any cache, read with
-// the same SIMD dot-product kernel the products use, in chunks of 4 MiB
-// taken by whichever worker is free. The cores are not equal: with equal
-// halves the faster one idled at the end, and the pass read 5% slower on
-// average (up to 20%), understating the limit.
+// best of three passes over a buffer of 256 MiB, in chunks of 4 MiB taken
+// by whichever worker is free, with kernels.XorSum (one load a line,
+// nothing waiting on it: the fastest read this machine does). The cores
+// are not equal: with equal halves the faster one idled at the end, and
+// the pass read 5% slower on average (up to 20%), understating the limit.
+//
+// Until 2026-11-28 the passes summed with the Dot kernel, which read 15-20%
+// slower on two threads than XorSum does, so the limit and the fractions
+// of it reported before then were that much too flattering.
 //
 // The buffer is in 2 MiB pages where the kernel grants them: the weights
 // are read from 2 MiB pages too (see weights/largepages_linux.go), and
-// from 4 KiB pages the same buffer reads ~5% slower here.
+// from 4 KiB pages the same buffer reads ~5% slower here. Its size is
+// about the L3 of the VM this was written on (260 MiB), but passes over 1
+// and 3 GiB read as fast (within 3%), as the L3 is shared with the host's
+// other guests.
 type bandwidthMeter struct {
-	buf  []float32
-	mats [][]float32 // the model's weight matrices, for inPlace
+	buf  []byte
+	mats [][]byte // the model's weight matrices, for inPlace
 	pool *parallel.Pool
 }
 
-func newBandwidthMeter(threads int, mats [][]float32) *bandwidthMeter {
+func newBandwidthMeter(threads int, mats [][]byte) *bandwidthMeter {
 	const size = 256 << 20
-	b := hugepages.Bytes(size)
-	buf := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), size/4)
+	buf := hugepages.Bytes(size)
 	for i := range buf {
 		buf[i] = 1
 	}
-	hugepages.Collapse(b)
+	hugepages.Collapse(buf)
 	return &bandwidthMeter{buf: buf, mats: mats, pool: parallel.New(threads)}
 }
 
@@ -309,27 +316,30 @@ func (b *bandwidthMeter) measure() float64 {
 	best := 0.0
 	for range 3 {
 		t0 := time.Now()
-		b.pool.ForChunks(len(b.buf), 4096, len(b.buf)/(1<<20)/b.pool.Threads(), func(lo, hi int) {
-			kernels.Dot(b.buf[lo:hi], b.buf[lo:hi])
+		b.pool.ForChunks(len(b.buf), 4096, len(b.buf)/(4<<20)/b.pool.Threads(), func(lo, hi int) {
+			sink.Store(kernels.XorSum(b.buf[lo:hi]))
 		})
-		best = max(best, float64(4*len(b.buf))/time.Since(t0).Seconds()/1e9)
+		best = max(best, float64(len(b.buf))/time.Since(t0).Seconds()/1e9)
 	}
 	return best
 }
 
+// sink keeps the meter's sums, so that no read can be left out.
+var sink atomic.Uint64
+
 // inPlace returns the rate, in GB/s, at which the workers read the model's
 // weight matrices where they live, one matrix after another as decode does
 // (one pass: a large model's takes tens of milliseconds), with the same
-// Dot kernel, split between the workers as the int8 products are (by
-// speed, parallel.Pool.For). Set against measure's fresh buffer it
-// separates the cost of where the weights live, and of taking them a
-// matrix at a time, from the cost of the products.
+// XorSum, split between the workers as the int8 products are (by speed,
+// parallel.Pool.For). Set against measure's fresh buffer it separates the
+// cost of where the weights live, and of taking them a matrix at a time,
+// from the cost of the products.
 func (b *bandwidthMeter) inPlace() float64 {
 	var bytes int
 	t0 := time.Now()
 	for _, w := range b.mats {
-		b.pool.For(len(w), 4096, func(lo, hi int) { kernels.Dot(w[lo:hi], w[lo:hi]) })
-		bytes += 4 * len(w)
+		b.pool.For(len(w), 4096, func(lo, hi int) { sink.Store(kernels.XorSum(w[lo:hi])) })
+		bytes += len(w)
 	}
 	return float64(bytes) / time.Since(t0).Seconds() / 1e9
 }
@@ -344,10 +354,10 @@ func (b *bandwidthMeter) close() {
 }
 
 // weightViews returns the model's weight matrices where they live
-// (memory-mapped or on the heap) as float32 slices starting at a 64-byte
-// boundary, for bandwidthMeter.inPlace to read.
-func weightViews(m *model.Model) [][]float32 {
-	var bufs [][]float32
+// (memory-mapped or on the heap), each from its first 64-byte boundary, for
+// bandwidthMeter.inPlace to read.
+func weightViews(m *model.Model) [][]byte {
+	var bufs [][]byte
 	add := func(w *kernels.Mat) {
 		var p unsafe.Pointer
 		switch w.DType {
@@ -358,17 +368,17 @@ func weightViews(m *model.Model) [][]float32 {
 		case kernels.Q8:
 			p = unsafe.Pointer(unsafe.SliceData(w.Q))
 		}
-		n := w.Bytes() / 4
+		n := int(w.Bytes())
 		if w.DType == kernels.Q8 {
-			n = len(w.Q) / 4
+			n = len(w.Q)
 		}
 		// Start at a 64-byte boundary: this measures the memory, not the
 		// cost of loads straddling cache lines (which the kernels avoid).
 		skip := int((64 - uintptr(p)%64) % 64)
-		if p == nil || skip%4 != 0 || n <= skip/4 {
+		if p == nil || n <= skip {
 			return
 		}
-		bufs = append(bufs, unsafe.Slice((*float32)(unsafe.Add(p, skip)), n-skip/4))
+		bufs = append(bufs, unsafe.Slice((*byte)(unsafe.Add(p, skip)), n-skip))
 	}
 	add(&m.Head.E)
 	for i := range m.Blocks {

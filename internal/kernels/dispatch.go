@@ -23,9 +23,11 @@ type impl struct {
 	quantTile func(dst []byte, scale []uint16, src []float32, ld int) bool
 	// toF16 rounds len(dst) floats of src to half precision.
 	toF16 func(dst []uint16, src []float32)
+	// xorSum is XorSum.
+	xorSum func(b []byte) uint64
 }
 
-var generic = impl{name: "generic", q8: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric, convert: convertGeneric, quantTile: quantTileOK, toF16: toF16Generic}
+var generic = impl{name: "generic", q8: "generic", mulT: mulTGeneric, mul: mulGeneric, dot: dotGeneric, axpy: axpyGeneric, gelu: geluGeneric, expSum: expSumGeneric, layerNorm: layerNormGeneric, convert: convertGeneric, quantTile: quantTileOK, toF16: toF16Generic, xorSum: xorSumGeneric}
 
 func quantTileOK(dst []byte, scale []uint16, src []float32, ld int) bool {
 	k, _ := quantTileGeneric(dst, scale, src, ld)

@@ -48,6 +48,7 @@ var avx2 = simd{
 	cvtBF:    cvtBF16AVX2,
 	toF16:    toF16AVX2,
 	dot:      dotAVX2,
+	xorSum:   xorSumAVX2,
 	axpy:     axpyAVX2,
 	gelu:     geluAVX2,
 	expSum:   expSumAVX2,
@@ -78,6 +79,7 @@ var avx512 = simd{
 	cvtBF:    cvtBF16AVX2,
 	toF16:    toF16AVX2,
 	dot:      dotAVX512,
+	xorSum:   xorSumAVX512,
 	axpy:     axpyAVX512,
 	gelu:     geluAVX512,
 	expSum:   expSumAVX512,
@@ -95,6 +97,15 @@ func dotAVX2(a, b *float32, n int) float32
 
 //go:noescape
 func dotAVX512(a, b *float32, n int) float32
+
+// xorSumAVX2 and xorSumAVX512 return the XOR of the n/8 little-endian
+// words at p (n a multiple of 256).
+//
+//go:noescape
+func xorSumAVX2(p *byte, n int) uint64
+
+//go:noescape
+func xorSumAVX512(p *byte, n int) uint64
 
 // axpyAVX2 and axpyAVX512 compute
 //

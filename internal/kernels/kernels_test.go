@@ -382,6 +382,34 @@ func TestDot(t *testing.T) {
 	})
 }
 
+// TestXorSum checks every family's XorSum against the definition, byte by
+// byte, on lengths around the assembly's 256-byte blocks and at offsets
+// that misalign the start.
+func TestXorSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	buf := make([]byte, 4096+64)
+	for i := range buf {
+		buf[i] = byte(rng.Uint32())
+	}
+	for _, im := range impls {
+		for _, n := range []int{0, 1, 7, 8, 9, 255, 256, 257, 511, 512, 1000, 4096} {
+			for _, off := range []int{0, 1, 5, 64} {
+				b := buf[off : off+n]
+				var want uint64
+				for i, c := range b {
+					want ^= uint64(c) << (8 * (i % 8))
+				}
+				if got := im.xorSum(b); got != want {
+					t.Errorf("%s: n=%d off=%d: xorSum = %#x, want %#x", im.name, n, off, got, want)
+				}
+			}
+		}
+	}
+	if len(impls) < 2 {
+		t.Logf("only the portable family runs here")
+	}
+}
+
 func TestAxpy(t *testing.T) {
 	forEachVariant(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(7, 8))

@@ -55,6 +55,7 @@ type simd struct {
 	cvtBF    func(dst *float32, src *uint16, n int) // n%8 == 0
 	toF16    func(dst *uint16, src *float32, n int) // n%8 == 0
 	dot      func(a, b *float32, n int) float32
+	xorSum   func(p *byte, n int) uint64 // n%256 == 0
 	axpy     func(y *float32, alpha float32, x *float32, n int)
 	gelu     func(x *float32, n int) // n%8 == 0; nil: use geluGeneric
 	// expSum sets x[i] = exp(x[i]·scale - shift) for n%8 == 0 and returns
@@ -73,7 +74,7 @@ const (
 )
 
 func (s *simd) impl(name string) impl {
-	return impl{name: name, q8: s.q8name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS, layerNorm: s.layerNormS, convert: s.convert, quantTile: s.quantTile, toF16: s.toF16S}
+	return impl{name: name, q8: s.q8name, mulT: s.mulT, mul: s.mul, dot: s.dotS, axpy: s.axpyS, gelu: s.geluS, expSum: s.expSumS, layerNorm: s.layerNormS, convert: s.convert, quantTile: s.quantTile, toF16: s.toF16S, xorSum: xorSumBlocks(s.xorSum, 256)}
 }
 
 // quantTile is quantTileOK with the assembly (quantizing gpt2's weights
