@@ -26,6 +26,13 @@
 // on 2 threads, -3 to -6% on 1, gpt2-xl -2%. Two and one take the chunks
 // left over.
 //
+// The four chunks of a quad share the activation bytes: they are broadcast
+// once a block (Z25-Z31, Z10) rather than by each chunk's VPDPBUSD, which
+// took two loads a line of weights where a plain read takes one. Against
+// the broadcast in every VPDPBUSD, the product alone on 2 threads (768×3072
+// matrices from memory, 100 alternations) read 2-3% faster (medians of the
+// ratio 1.022 and 1.033); the sums are the same.
+//
 // Registers: DI y chunk, SI xq, R8 xs, R9 corr, R10 kb·4, CX quads or
 // chunks left, R11 and R12 the block and its scales, R14 and R15 the
 // chunk's first, BX and DX the bytes from one chunk's blocks and scales to
@@ -34,7 +41,8 @@
 // AX 4·b (xq at 32b, xs and corr at 4b), R13 the third chunk's block,
 // then its scales; Z0, Z14, Z23, Z24 float sums, Z1-Z2, Z8-Z9, Z16-Z17,
 // Z18-Z19 integer sums (even and odd groups, two chains per chunk), Z3-Z6
-// weights, Z7, Z15, Z20, Z21 scales, Z22 xs.
+// weights, Z7, Z15, Z20, Z21 scales, Z22 xs, Z25-Z31 and Z10 in the quads
+// the block's activation bytes.
 
 // QH sums groups 4h..4h+3 of the block at base into ev, od (xq at
 // (SI)(AX*8)); QF adds the sums times the scales sc and xs (Z22) into acc.
@@ -47,6 +55,17 @@
 	VPDPBUSD.BCST (16*h+4)(SI)(AX*8), Z4, od; \
 	VPDPBUSD.BCST (16*h+8)(SI)(AX*8), Z5, ev; \
 	VPDPBUSD.BCST (16*h+12)(SI)(AX*8), Z6, od
+
+// QR is QH with the activation bytes already broadcast, in x0-x3.
+#define QR(h, base, ev, od, x0, x1, x2, x3) \
+	VMOVDQU64 (256*h)base, Z3; \
+	VMOVDQU64 (256*h+64)base, Z4; \
+	VMOVDQU64 (256*h+128)base, Z5; \
+	VMOVDQU64 (256*h+192)base, Z6; \
+	VPDPBUSD  x0, Z3, ev; \
+	VPDPBUSD  x1, Z4, od; \
+	VPDPBUSD  x2, Z5, ev; \
+	VPDPBUSD  x3, Z6, od
 
 #define QF(ev, od, sc, acc) \
 	VPADDD      od, ev, ev; \
@@ -95,14 +114,22 @@ qblock:
 	VPXORD       Z9, Z9, Z9
 	VPXORD       Z17, Z17, Z17
 	VPXORD       Z19, Z19, Z19
-	QH(0, (R11), Z1, Z2)
-	QH(0, (R11)(BX*1), Z8, Z9)
-	QH(0, (R13), Z16, Z17)
-	QH(0, (R13)(BX*1), Z18, Z19)
-	QH(1, (R11), Z1, Z2)
-	QH(1, (R11)(BX*1), Z8, Z9)
-	QH(1, (R13), Z16, Z17)
-	QH(1, (R13)(BX*1), Z18, Z19)
+	VPBROADCASTD (SI)(AX*8), Z25
+	VPBROADCASTD 4(SI)(AX*8), Z26
+	VPBROADCASTD 8(SI)(AX*8), Z27
+	VPBROADCASTD 12(SI)(AX*8), Z28
+	VPBROADCASTD 16(SI)(AX*8), Z29
+	VPBROADCASTD 20(SI)(AX*8), Z30
+	VPBROADCASTD 24(SI)(AX*8), Z31
+	VPBROADCASTD 28(SI)(AX*8), Z10
+	QR(0, (R11), Z1, Z2, Z25, Z26, Z27, Z28)
+	QR(0, (R11)(BX*1), Z8, Z9, Z25, Z26, Z27, Z28)
+	QR(0, (R13), Z16, Z17, Z25, Z26, Z27, Z28)
+	QR(0, (R13)(BX*1), Z18, Z19, Z25, Z26, Z27, Z28)
+	QR(1, (R11), Z1, Z2, Z29, Z30, Z31, Z10)
+	QR(1, (R11)(BX*1), Z8, Z9, Z29, Z30, Z31, Z10)
+	QR(1, (R13), Z16, Z17, Z29, Z30, Z31, Z10)
+	QR(1, (R13)(BX*1), Z18, Z19, Z29, Z30, Z31, Z10)
 	LEAQ         (R12)(DX*2), R13
 	VCVTPH2PS    (R12), Z7
 	VCVTPH2PS    (R12)(DX*1), Z15
