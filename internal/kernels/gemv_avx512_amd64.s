@@ -18,11 +18,20 @@
 // of runs): F16 -4 to -12%, F32 -3 to -10%, BF16 -1 to -11%; on 1 thread
 // F16 -4 to -8%, F32 -4 to -5%; gpt2-xl F16 -3 to -6%.
 //
-// 16-bit weights also prefetch 1 KiB ahead in each stream, every line:
-// 6-11% faster than none (768 B-2 KiB alike, 512 B none, 4 KiB worse).
-// F32 reads faster without: prefetching 1 or 2 KiB ahead, every line or
-// every other, was 0-10% slower. (A prefetch past the end of a stretch
-// only fetches the next one's start, or nothing: it never faults.)
+// Every line of each stream is prefetched twice: into L1 1 KiB ahead and
+// into L2 (PREFETCHT1) 3 KiB ahead. The product alone on 2 threads
+// (matrices of GPT-2 124M and 1.5B shapes from memory, 40-100 alternations,
+// medians against kernels.XorSum, the bench's yardstick) then reads at
+// 0.93-0.98 of XorSum's rate for F16 against 0.80-0.90 with the L1
+// prefetch alone, and F32 at 0.95-1.05 against 0.90-0.96 with none. Both
+// are needed: the L2 prefetch alone (1-3 KiB) gained little or nothing,
+// as did 2 KiB in L1 alone; a single line of each pair 3 KiB ahead
+// lost 3-4%; PREFETCHNTA instead of T0 ran at 0.55-0.58 of XorSum. 2-6 KiB
+// for the far prefetch, or T2 for T1, measured alike. (Before the far
+// prefetch, F32 read faster with no prefetch at all, and 16-bit weights
+// 6-11% faster with the 1 KiB one than with none.) A prefetch past the end
+// of a stretch only fetches the next one's start, or nothing: it never
+// faults.
 //
 // Registers: DI y, SI x[i], DX row i, CX passes left, BX ldw, R8
 // 16-column chunks, R13 q·ldw and R14 3q·ldw (the other rows, from row i),
@@ -74,12 +83,13 @@
 #define LOADF16(m, z) VCVTPH2PS m, z
 #define LOADBF16(m, z) VPMOVZXWD m, z; VPSLLD $16, z, z
 
-// PREFETCH4 prefetches the line d bytes ahead of the step in each stream.
-#define PREFETCH4(d) \
-	PREFETCHT0 d(R11); \
-	PREFETCHT0 d(R11)(R13*1); \
-	PREFETCHT0 d(R11)(R13*2); \
-	PREFETCHT0 d(R11)(R14*1)
+// PREFETCH4 prefetches the line d bytes ahead of the step in each stream,
+// with hint h (PREFETCHT0: into L1; PREFETCHT1: into L2).
+#define PREFETCH4(h, d) \
+	h d(R11); \
+	h d(R11)(R13*1); \
+	h d(R11)(R13*2); \
+	h d(R11)(R14*1)
 
 // gemvEdgeMask (also read by the AVX2 kernels) holds 16 zero lanes, 16
 // set, 16 zero: its 16 lanes from 32-h on keep lanes 0..h-1, from t on
@@ -157,8 +167,16 @@ nohead:
 	EDGE(L); \
 notail:
 
-#define NOPREFETCH
-#define PREFETCH16 PREFETCH4(1024); PREFETCH4(1088)
+// A step reads 2 lines of each stream (16-bit weights) or 4 (F32).
+#define NEAR 1024
+#define FAR 3072
+#define PREFETCH16 \
+	PREFETCH4(PREFETCHT0, NEAR); PREFETCH4(PREFETCHT0, NEAR+64); \
+	PREFETCH4(PREFETCHT1, FAR); PREFETCH4(PREFETCHT1, FAR+64)
+#define PREFETCH32 \
+	PREFETCH16; \
+	PREFETCH4(PREFETCHT0, NEAR+128); PREFETCH4(PREFETCHT0, NEAR+192); \
+	PREFETCH4(PREFETCHT1, FAR+128); PREFETCH4(PREFETCHT1, FAR+192)
 
 // GEMV is a float kernel whose 16-column chunks take cb bytes of a row; L
 // loads them (es bytes each) and PF prefetches for a step of 4 chunks. A pass takes 1 and
@@ -205,7 +223,7 @@ done: \
 
 // func gemvF32AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 TEXT ·gemvF32AVX512(SB), NOSPLIT, $0-64
-	GEMV(64, 4, LOADF32, NOPREFETCH)
+	GEMV(64, 4, LOADF32, PREFETCH32)
 
 // func gemvF16AVX512(y, x *float32, w unsafe.Pointer, rows, ldw, n, head, tail int)
 TEXT ·gemvF16AVX512(SB), NOSPLIT, $0-64
