@@ -11,10 +11,11 @@ AVX-512 kernels do (see gemv_avx512_amd64.s), the rows are cut into four
 equal stretches and a pass takes a row from each, rows i, i+q, i+2q and
 i+3q (q = rows/4): one core reads four long sequential streams. A pass
 walks y in 16-column chunks (two ymm), rows i and i+q summed apart from
-rows i+2q and i+3q so the FMA chains stay short. 16-bit weights prefetch
-AHEAD bytes on in each stream at every chunk (twice per cache line: on
-this machine every step beat every other step by ~4% in the 8-row
-kernels before); F32 does not prefetch.
+rows i+2q and i+3q so the FMA chains stay short. Every chunk prefetches
+AHEAD bytes on in each stream into L1 and FAR bytes on into L2, as the
+AVX-512 kernels do (16-bit weights at every chunk, twice per cache line:
+on the machine the 8-row kernels were written on every step beat every
+other step by ~4%).
 
 Measured against the 8-row kernels before (8 adjacent rows a pass, software
 prefetch keeping their short streams going), decode of GPT-2 124M shapes
@@ -25,7 +26,8 @@ without the prefetch), for reasons not found; kept, for one scheme in all
 three dtypes.
 """
 
-AHEAD = 1024  # prefetch distance of the 16-bit kernels, bytes
+AHEAD = 1024  # prefetch distance into L1, bytes
+FAR = 3072  # prefetch distance into L2 (PREFETCHT1), bytes
 
 # The four streams' chunks: row i at R11, the others q, 2q and 3q rows on.
 STREAMS = ['(R11)', '(R11)(R13*1)', '(R11)(R13*2)', '(R11)(R14*1)']
@@ -79,8 +81,8 @@ def kernel(d):
             '\tLEAQ  ·gemvEdgeMask+128(SB), R12', '\tLEAQ  (R12)(AX*4), AX']
     chunk(d, out, mask=True)
     out += ['\tMOVQ  DI, R10', '\tMOVQ  DX, R11', '\tMOVQ  R8, R12', '', 'chunk:']
-    if d != 'F32':
-        out += [f'\tPREFETCHT0 {AHEAD}{s}' for s in STREAMS]
+    out += [f'\tPREFETCHT0 {AHEAD}{s}' for s in STREAMS]
+    out += [f'\tPREFETCHT1 {FAR}{s}' for s in STREAMS]
     chunk(d, out)
     out += ['\tADDQ $64, R10', f'\tADDQ ${step}, R11', '\tDECQ R12', '\tJNZ  chunk',
             # The t columns after the last chunk: the 16 ending t on.
