@@ -18,6 +18,11 @@
 // registers run out) were 5-7% slower than two on 2 threads. A last odd
 // chunk is taken alone.
 //
+// The pairs prefetch as the float decode products do (gemv_avx512_amd64.s),
+// into L1 1 KiB ahead and into L2 3 KiB ahead: alone on 2 threads (GPT-2
+// 124M and 1.5B shapes, 40 alternations) the product read its weights at
+// 0.81-0.87 of XorSum's rate against 0.72-0.76 without.
+//
 // Registers: DI y chunk, SI xq, R8 xs, R11 w, R12 s, R14 and R15 the
 // chunk's first block and scales, R10 kb (in pairs: the end of xq), CX
 // pairs or chunks left; per chunk AX xq block, BX xs[b] (in pairs: the
@@ -51,6 +56,13 @@
 	VPMADDUBSW Y7, Y6, Y6; \
 	VPMADDWD   Y14, Y6, Y6; \
 	VPADDD     Y6, acc, acc
+
+// PF2 prefetches, with hint h, the 8 lines of a block d bytes ahead of
+// the pair's block in each of its two chunks.
+#define PF1(h, d) h d(R11); h d(R11)(BX*1)
+#define PF2(h, d) \
+	PF1(h, d); PF1(h, d+64); PF1(h, d+128); PF1(h, d+192); \
+	PF1(h, d+256); PF1(h, d+320); PF1(h, d+384); PF1(h, d+448)
 
 // GROUP2 is GROUP for two chunks: the one at R11 into Y2, Y3, the one BX
 // bytes on into Y10, Y11.
@@ -103,6 +115,8 @@ pair:
 	MOVQ   R15, R12
 
 pblock:
+	PF2(PREFETCHT0, 1024)
+	PF2(PREFETCHT1, 3072)
 	VPXOR Y2, Y2, Y2
 	VPXOR Y3, Y3, Y3
 	VPXOR Y10, Y10, Y10
