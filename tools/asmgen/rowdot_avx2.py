@@ -54,8 +54,9 @@ def kernel(d):
     return '\n'.join(out)
 
 
-# kernel4's prefetch distance per dtype, bytes.
-AHEAD4 = {'F32': 4096, 'F16': 1024, 'BF16': 4096}
+# kernel4's prefetch distances into L1 (AHEAD4) and L2 (FAR4), bytes.
+AHEAD4 = {'F32': 1024, 'F16': 1024, 'BF16': 1024}
+FAR4 = 3072
 
 
 def kernel4(d):
@@ -66,8 +67,14 @@ def kernel4(d):
     the unembedding): a token took 6.5-12.6% less time with F32 weights on
     1 thread and 6.5-7.6% on 2, F16 6-6.4% and 3-6%, with
     GPT2_KERNELS=avx2, alternating token by token in one process.
-    F16 prefetches 1 KiB ahead instead of 4 (AHEAD4): -2.2 to -2.5% a
-    token on 2 threads; BF16 so lost 2-4%, F32 without prefetching 3%."""
+    Every dtype prefetches 1 KiB ahead into L1 (AHEAD4) and 3 KiB ahead
+    into L2 (FAR4), as the decode products do: the unembedding alone on 2
+    threads (rows of 768 and 1600, 40 alternations, medians against
+    kernels.XorSum) read F32 at 0.79-0.80 of XorSum's rate against
+    0.69-0.76 with only the L1 prefetch 4 KiB ahead, F16 0.90-0.97 against
+    0.90 (1 KiB), BF16 0.91-0.94 against 0.89-0.91 (4 KiB). (With the L1
+    prefetch alone, F16 had gained 2.2-2.5% a token from 1 KiB instead of
+    4, BF16 lost 2-4% so, and F32 lost 3% without prefetching.)"""
     name = f'rowdot4{d}AVX2'
     step = 64 if d == 'F32' else 32
     rows = ['(R11)', '(R11)(BX*1)', '(R10)', '(R10)(BX*1)']
@@ -78,6 +85,7 @@ def kernel4(d):
     out += [f'\tVXORPS Y{r}, Y{r}, Y{r}' for r in range(8)]
     out += ['\tTESTQ  CX, CX', '\tJZ     sum', '', 'loop:']
     out += [f'\tPREFETCHT0 {AHEAD4[d]}{b}' for b in rows]
+    out += [f'\tPREFETCHT1 {FAR4}{b}' for b in rows]
     out += ['\tVMOVUPS     (SI), Y8', '\tVMOVUPS     32(SI), Y9']
     for r, b in enumerate(rows):
         a0, a1 = f'Y{2*r}', f'Y{2*r+1}'
