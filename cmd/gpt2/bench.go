@@ -27,6 +27,9 @@ func init() {
 
 // benchReport is the --json output. Speeds are means over the repetitions.
 type benchReport struct {
+	// CPU names the processor (Linux: /proc/cpuinfo's model name): the
+	// VMs these figures come from are not all the same kind.
+	CPU             string  `json:"cpu"`
 	Model           string  `json:"model"`
 	DType           string  `json:"dtype"`
 	Kernels         string  `json:"kernels"`
@@ -108,7 +111,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-p %d, or -d %d plus -n %d, exceed the model's context of %d", *p, *depth, *n, cfg.NPositions)
 	}
 
-	r := benchReport{Model: name, DType: m.Blocks[0].Attn.CAttn.W.DType.String(), Kernels: kernels.Name(), KVCache: kvCacheName(m),
+	r := benchReport{CPU: cpuName(), Model: name, DType: m.Blocks[0].Attn.CAttn.W.DType.String(), Kernels: kernels.Name(), KVCache: kvCacheName(m),
 		Threads: *threads, PromptTokens: *p, DecodeTokens: *n, Depth: *depth, Reps: *reps, LoadMS: ms(load)}
 	if r.DType == kernels.Q8.String() {
 		r.Int8Kernels = kernels.Q8Name()
@@ -231,6 +234,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if r.Int8Kernels != "" {
 		ks += " (int8: " + r.Int8Kernels + ")"
 	}
+	fmt.Fprintf(stdout, "cpu %s\n", r.CPU)
 	fmt.Fprintf(stdout, "model %s, %s weights, %s KV cache, %s kernels, %d threads, load %.0f ms\n", r.Model, r.DType, r.KVCache, ks, r.Threads, r.LoadMS)
 	fmt.Fprintf(stdout, "%-12s %14s\n", "test", "tokens/s")
 	fmt.Fprintf(stdout, "%-12s %8.1f ± %.1f\n", fmt.Sprintf("pp%d", *p), r.PrefillPerSec, r.PrefillStddev)
@@ -246,6 +250,20 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "peak resident memory %.0f MB (KV cache %.0f MB)\n", r.PeakRSSMB, r.KVCacheMB)
 	}
 	return nil
+}
+
+// cpuName is the processor's model name where the OS reports it, else the
+// architecture.
+func cpuName() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return runtime.GOARCH
 }
 
 // peakRSS is the process's peak resident set in MB, where the OS reports it.

@@ -21,7 +21,7 @@ func TestBenchJSON(t *testing.T) {
 		t.Fatalf("%v: %q", err, out)
 	}
 	if r.PrefillPerSec <= 0 || r.DecodePerSec <= 0 || r.BandwidthGBs <= 0 || r.DecodeMemoryFrac <= 0 ||
-		r.WeightReadGBs <= 0 || r.DecodeInPlaceFrac <= 0 || r.Reps != 2 || r.Threads != 2 {
+		r.WeightReadGBs <= 0 || r.DecodeInPlaceFrac <= 0 || r.Reps != 2 || r.Threads != 2 || r.CPU == "" {
 		t.Fatalf("report %+v", r)
 	}
 	// The limit is bandwidth over bytes per token, so decode/limit is the fraction.
