@@ -304,8 +304,9 @@ func meanStd(x []float64) (mean, sd float64) {
 // the pass read 5% slower on average (up to 20%), understating the limit.
 //
 // Until 2026-11-28 the passes summed with the Dot kernel, which read 15-20%
-// slower on two threads than XorSum does, so the limit and the fractions
-// of it reported before then were that much too flattering.
+// slower on two threads than XorSum does on the VM this was measured on,
+// so the limit and the fractions of it reported before then were about
+// that much too flattering.
 //
 // The buffer is in 2 MiB pages where the kernel grants them: the weights
 // are read from 2 MiB pages too (see weights/largepages_linux.go), and
