@@ -244,7 +244,7 @@ func (a *Attention) decodeValue(kv *KV, qkv []float32, h, pos, C, HS int) {
 }
 
 // decodeKey stores decode's new key of head h at position pos into its key
-// tile, a value into each of the tile's HS rows (with no slice per row:
+// tile, one float into each of the tile's HS rows (with no slice per row:
 // attention over 64 cached keys, cache warm, took 11-18% less time so),
 // and returns its score q·k, with the key as cached.
 //
